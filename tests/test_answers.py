@@ -1,0 +1,71 @@
+"""Every test cell, run in-process against the reference, the blank stub, and tests/answers/.
+
+- the reference solution passes on every device, silently (no stderr);
+- the released stub fails with "not attempted";
+- each alternative correct answer passes;
+- each realistic wrong answer fails with a message naming the exercise, the device and the
+  misconception (a phrase given in the answer file).
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from autograder import devices
+from autograder.feedback import ExerciseFailure, NotAttempted
+from autograder.spec import LESSONS
+from course import ROOT, answers, exercise_sources
+
+BUILT = [slug for slug in LESSONS if (ROOT / "solutions" / slug / f"{slug}.ipynb").exists()]
+EXERCISES = [(slug, ex) for slug in BUILT for ex in LESSONS[slug]["exercises"]]
+ANSWERS = [a for slug in BUILT for a in answers(slug)]
+TIMINGS: dict[str, float] = {}
+
+
+def _run(slug: str, exercise: str, source: str | None = None, notebook=None):
+    from course import run_cells
+
+    start = time.perf_counter()
+    error, stderr = run_cells(exercise_sources(slug, exercise, source, notebook))
+    TIMINGS[f"{exercise}{'' if source is None else '*'}"] = time.perf_counter() - start
+    return error, stderr
+
+
+@pytest.mark.parametrize("slug,exercise", EXERCISES, ids=[e for _, e in EXERCISES])
+def test_reference_passes_silently(slug, exercise):
+    error, stderr = _run(slug, exercise)
+    assert error is None, f"reference solution of {exercise} fails: {error!r}"
+    assert stderr == "", f"test cell of {exercise} writes to stderr: {stderr!r}"
+
+
+@pytest.mark.parametrize("slug,exercise", EXERCISES, ids=[e for _, e in EXERCISES])
+def test_released_stub_is_not_attempted(slug, exercise):
+    notebook = ROOT / "exercises" / slug / f"{slug}.ipynb"
+    error, _ = _run(slug, exercise, notebook=notebook)
+    assert isinstance(error, NotAttempted), f"blank {exercise} should fail as not attempted, got {error!r}"
+    assert f"{exercise} [cpu]" in str(error)
+
+
+@pytest.mark.parametrize("slug,exercise", EXERCISES, ids=[e for _, e in EXERCISES])
+def test_each_exercise_has_wrong_and_alternative_answers(slug, exercise):
+    mine = [a for a in answers(slug) if a.exercise == exercise]
+    assert sum(a.kind == "wrong" for a in mine) >= 2, f"{exercise}: add two realistic wrong answers"
+    assert sum(a.kind == "alt" for a in mine) >= 1, f"{exercise}: add a differently written correct answer"
+
+
+@pytest.mark.parametrize("answer", ANSWERS, ids=[a.name for a in ANSWERS])
+def test_answer_is_judged_right(answer):
+    error, stderr = _run(answer.slug, answer.exercise, answer.source)
+    if answer.kind == "alt":
+        assert error is None, f"correct alternative {answer.name} fails: {error}"
+        assert stderr == "", f"{answer.name}: test cell writes to stderr: {stderr!r}"
+        return
+    assert error is not None, f"wrong answer {answer.name} passes the test cell"
+    assert isinstance(error, ExerciseFailure), f"{answer.name}: bare {type(error).__name__}: {error}"
+    assert not isinstance(error, NotAttempted), f"{answer.name} is reported as not attempted"
+    message = str(error)
+    for device in devices()[:1]:
+        assert message.startswith(f"{answer.exercise} [{device.type}]: "), message
+    assert answer.expect.lower() in message.lower(), (
+        f"{answer.name}: message should mention {answer.expect!r}, got: {message}")
