@@ -135,24 +135,37 @@ class Exercise:
         raise AssertionError("unreachable")
 
 
-@contextlib.contextmanager
-def exercise(exercise_id: str, device: torch.device | str) -> Iterator[Exercise]:
+class exercise:  # noqa: N801 - used like a function: ``with exercise(id, device) as ex``
     """Run the checks in the ``with`` block for one exercise on one device, quietly.
 
     Errors raised by the learner's code inside the block become an
-    :class:`ExerciseFailure` that names the exercise, the device and the error.
+    :class:`ExerciseFailure` that names the exercise, the device and the error. The
+    traceback a learner sees is trimmed to the test cell and their own code
+    (IPython hides frames that set ``__tracebackhide__``).
     """
-    ex = Exercise(exercise_id, device)
-    try:
-        with quiet():
-            yield ex
-    except ExerciseFailure as err:
-        raise type(err)(str(err)) from err.__cause__
-    except NotImplementedError as err:
-        raise NotAttempted(f"{ex.prefix}: not attempted yet: the answer still raises "
-                           "NotImplementedError; replace the stub with your answer") from err
-    except Exception as err:  # noqa: BLE001
-        raise ExerciseFailure(f"{ex.prefix}: your code raised {type(err).__name__}: {err}") from err
+
+    def __init__(self, exercise_id: str, device: torch.device | str) -> None:
+        self.ex = Exercise(exercise_id, device)
+        self._quiet = quiet()
+
+    def __enter__(self) -> Exercise:
+        self._quiet.__enter__()
+        return self.ex
+
+    def __exit__(self, kind: type | None, err: BaseException | None, tb: Any) -> bool:
+        __tracebackhide__ = True  # noqa: F841
+        self._quiet.__exit__(None, None, None)
+        if err is None or not isinstance(err, Exception):
+            return False
+        prefix = self.ex.prefix
+        if isinstance(err, ExerciseFailure):
+            failure, cause = type(err)(str(err)), err.__cause__
+        elif isinstance(err, NotImplementedError):
+            failure, cause = NotAttempted(f"{prefix}: not attempted yet: the answer still raises "
+                                          "NotImplementedError; replace the stub with your answer"), err
+        else:
+            failure, cause = ExerciseFailure(f"{prefix}: your code raised {type(err).__name__}: {err}"), err
+        raise failure from cause
 
 
 @contextlib.contextmanager
@@ -169,6 +182,7 @@ def seeded(seed: int) -> Iterator[None]:
 
 def on_every_device(exercise_id: str, check: Callable[[Exercise], None]) -> None:
     """Run ``check(ex)`` once per device from :func:`autograder.devices.devices`."""
+    __tracebackhide__ = True  # noqa: F841
     from .devices import devices
 
     for device in devices():

@@ -185,7 +185,56 @@ def built_lesson(slug: str) -> dict:
     return nb
 
 
+HOME_INTRO = """\
+# nn.Module from the inside
+
+A hands-on course on how `torch.nn.Module` really works: how modules register their
+parameters, buffers and children, how they are initialized, shared, saved, moved between
+devices and handed to optimizers. Nine lessons, each followed by an exercise notebook
+that checks your answers on the CPU and on your GPU, if you have one.
+
+## How to work through it
+
+1. Open a **lesson** and run it from top to bottom (*Run → Run All Cells*). Every cell is
+   short; read the sentence above it, predict the output, then look.
+2. Open its **exercises**. Run the first (locked) set-up cell. For each exercise, replace
+   `raise NotImplementedError()` with your answer, run the answer cell, then run the
+   **test cell right below it**:
+   - no output means your answer is right on every device checked;
+   - otherwise it stops with one sentence that names the exercise, the device and the
+     mistake, for example
+     `ex02_stacked_linear [cpu]: attribute 'layers' is a plain Python list ...`.
+3. Before you hand a notebook in, press **Validate** in the notebook toolbar: nbgrader runs
+   every test cell and tells you which ones fail. Your instructor's grading also runs
+   hidden tests (other shapes, seeds and edge cases), so make the visible ones pass by
+   solving the problem, not the example.
+4. See where you stand across the whole course from a terminal
+   (*File → New → Terminal*): `python -m autograder progress` (add `--plot` for a figure).
+"""
+
+
+def home() -> dict:
+    """The course's start page: the nine lessons in order, with links, topics and exercises."""
+    sys.path.insert(0, str(ROOT))
+    from autograder.spec import LESSONS
+
+    rows = ["## The lessons", "", "| | lesson | what it teaches | exercises |", "|---|---|---|---|"]
+    for slug, meta in LESSONS.items():
+        points = sum(meta["exercises"].values())
+        names = ", ".join(f"`{e}`" for e in meta["exercises"])
+        rows.append(f"| {slug[:2]} | [{meta['title']}](lessons/{slug}.ipynb) | {meta['teaches']} | "
+                    f"[{len(meta['exercises'])} exercises, {points} points](exercises/{slug}/{slug}.ipynb): "
+                    f"{names} |")
+    cells = [{"kind": "markdown", "arg": "", "source": HOME_INTRO.strip()},
+             {"kind": "markdown", "arg": "", "source": "\n".join(rows)}]
+    return to_notebook(cells, graded=False)
+
+
+HOME = ROOT / "START_HERE.ipynb"
+
+
 def build(selected: list[str]) -> None:
+    write(HOME, home())
     for slug in slugs(selected):
         if (SRC / "lessons" / f"{slug}.py").exists():
             write(lesson_path(slug), built_lesson(slug))
@@ -245,6 +294,8 @@ def release(selected: list[str]) -> None:
 def stale() -> list[str]:
     """Paths whose committed notebook differs from what the sources make now."""
     problems = []
+    if not HOME.exists() or HOME.read_text(encoding="utf-8") != dumps(home()):
+        problems.append("START_HERE.ipynb: differs from what tools/notebooks.py builds (run make notebooks)")
     with tempfile.TemporaryDirectory() as tmp:
         for slug in slugs():
             if (SRC / "lessons" / f"{slug}.py").exists():

@@ -1,0 +1,209 @@
+"""A learner's progress report: run the test cells of their own exercise notebooks.
+
+``python -m autograder progress [FOLDER]`` finds ``NN_slug/NN_slug.ipynb`` (or
+``NN_slug.ipynb``) under FOLDER (default: ``exercises/``), runs each notebook's set-up
+cells, answer cells and test cells in a fresh Python process per notebook (no nbgrader
+database needed), once per available device, and prints per lesson and exercise:
+passed, failed (with the test's message) or not attempted. ``--plot`` saves a figure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .spec import LESSONS
+
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+
+
+@dataclass
+class Result:
+    """The outcome of one exercise on one device."""
+
+    exercise: str
+    device: str
+    status: str          # PASSED, FAILED or NOT_ATTEMPTED
+    message: str = ""
+
+
+def run_notebook(path: Path, slug: str, devices: list[str]) -> list[Result]:
+    """Grade one notebook in-process (call this in a child process): every exercise on every device."""
+    import contextlib
+    import io
+
+    import importlib
+
+    devices_module = importlib.import_module("autograder.devices")
+    from .feedback import NotAttempted, quiet
+    from .notebook import read
+
+    nb = read(path, slug)
+    namespace: dict = {"__name__": "__main__"}
+    results: list[Result] = []
+    with quiet(), contextlib.redirect_stdout(io.StringIO()):
+        setup_error = _exec_all(nb.setup, namespace)
+        for exercise in LESSONS[slug]["exercises"]:
+            if setup_error or exercise not in nb.answers or exercise not in nb.tests:
+                reason = setup_error or "the notebook has no answer or test cell for it"
+                results += [Result(exercise, d, FAILED, reason) for d in devices]
+                continue
+            answer_error = _exec_all([nb.answers[exercise]], namespace)
+            for device in devices:
+                if answer_error:
+                    status = NOT_ATTEMPTED if "NotImplementedError" in answer_error else FAILED
+                    results.append(Result(exercise, device, status, answer_error))
+                    continue
+                original = devices_module.devices
+                try:
+                    import torch
+                    devices_module.devices = lambda device=device: [torch.device(device)]
+                    exec(compile(nb.tests[exercise], f"<{exercise}_tests>", "exec"), dict(namespace))
+                    results.append(Result(exercise, device, PASSED))
+                except NotAttempted as err:
+                    results.append(Result(exercise, device, NOT_ATTEMPTED, str(err)))
+                except BaseException as err:  # noqa: BLE001 - every failure is a result
+                    results.append(Result(exercise, device, FAILED, _one_line(err)))
+                finally:
+                    devices_module.devices = original
+    return results
+
+
+def _exec_all(sources: list[str], namespace: dict) -> str:
+    for src in sources:
+        try:
+            exec(compile(src, "<cell>", "exec"), namespace)
+        except BaseException as err:  # noqa: BLE001
+            return _one_line(err)
+    return ""
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text and str(err).startswith("ex") else f"{type(err).__name__}: {' '.join(text)}"
+
+
+def grade_folder(folder: Path, timeout: float = 300.0) -> dict[str, list[Result]]:
+    """Results per lesson slug for every exercise notebook under ``folder``; one child process each."""
+    from .devices import devices
+    from .notebook import find
+
+    names = [d.type for d in devices()]
+    report: dict[str, list[Result]] = {}
+    for slug, path in find(folder).items():
+        cmd = [sys.executable, "-m", "autograder.progress", "--worker", str(path), slug, *names]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            rows = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
+        except subprocess.TimeoutExpired:
+            rows, done = None, None
+        if rows is None:
+            reason = ("timed out after %.0f s (an answer never returns?)" % timeout if done is None
+                      else _crash_reason(done))
+            rows = [Result(ex, d, FAILED, reason).__dict__ for ex in LESSONS[slug]["exercises"] for d in names]
+        report[slug] = [Result(**row) for row in rows]
+    return report
+
+
+def _crash_reason(done: subprocess.CompletedProcess) -> str:
+    tail = (done.stderr or "").strip().splitlines()
+    return f"the notebook could not be run ({tail[-1] if tail else f'exit code {done.returncode}'})"
+
+
+def format_report(report: dict[str, list[Result]], devices: list[str]) -> str:
+    """The text the command prints: one line per exercise, totals at the end."""
+    lines = [f"Course progress (checked on: {', '.join(devices)})", ""]
+    passed = total = points = max_points = 0
+    for slug, meta in LESSONS.items():
+        results = report.get(slug)
+        lines.append(f"{slug[:2]} {meta['title']}" + ("" if results else "  (no notebook found)"))
+        for exercise, worth in meta["exercises"].items():
+            total += 1
+            max_points += worth
+            mine = [r for r in results or [] if r.exercise == exercise]
+            status = _overall(mine)
+            if status == PASSED:
+                passed += 1
+                points += worth
+            detail = ""
+            if status == FAILED:
+                detail = "  " + next(r.message for r in mine if r.status == FAILED)
+            per_device = " ".join(f"{r.device}:{'ok' if r.status == PASSED else 'x'}" for r in mine)
+            shown = per_device if status != NOT_ATTEMPTED and len(devices) > 1 else ""
+            lines.append(f"  {exercise:<26} {status:<14}{shown}{detail}".rstrip())
+        lines.append("")
+    lines.append(f"{passed}/{total} exercises passed, {points}/{max_points} points")
+    return "\n".join(lines)
+
+
+def _overall(results: list[Result]) -> str:
+    if not results or all(r.status == NOT_ATTEMPTED for r in results):
+        return NOT_ATTEMPTED
+    return PASSED if all(r.status == PASSED for r in results) else FAILED
+
+
+def plot(report: dict[str, list[Result]], path: Path) -> Path:
+    """Save a stacked bar chart: per lesson, exercises passed / failed / not attempted."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, counts = [], {PASSED: [], FAILED: [], NOT_ATTEMPTED: []}
+    for slug, meta in LESSONS.items():
+        labels.append(f"{slug[:2]} {meta['title']}")
+        statuses = [_overall([r for r in report.get(slug, []) if r.exercise == ex]) for ex in meta["exercises"]]
+        for key in counts:
+            counts[key].append(statuses.count(key))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    left = [0] * len(labels)
+    for key, color in ((PASSED, "#2a9d8f"), (FAILED, "#e76f51"), (NOT_ATTEMPTED, "#d9d9d9")):
+        ax.barh(labels, counts[key], left=left, color=color, label=key)
+        left = [a + b for a, b in zip(left, counts[key])]
+    ax.invert_yaxis()
+    ax.set_xlabel("exercises")
+    ax.set_title("Course progress")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``progress`` on the course CLI."""
+    parser = subparsers.add_parser("progress", help="check your own exercise notebooks",
+                                   description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", nargs="?", default="exercises",
+                        help="folder holding NN_slug/NN_slug.ipynb (default: exercises)")
+    parser.add_argument("--plot", metavar="PNG", nargs="?", const="progress.png",
+                        help="also save a figure (default name: progress.png)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Entry point of ``python -m autograder progress``."""
+    from .devices import devices
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"progress: {folder} is not a folder", file=sys.stderr)
+        return 2
+    report = grade_folder(folder, timeout=args.timeout)
+    if not report:
+        print(f"progress: no exercise notebooks (NN_slug/NN_slug.ipynb) under {folder}", file=sys.stderr)
+        return 2
+    print(format_report(report, [d.type for d in devices()]))
+    if args.plot:
+        print(f"figure saved to {plot(report, Path(args.plot))}")
+    return 0
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--worker":
+    _path, _slug, *_devices = sys.argv[2:]
+    _rows = run_notebook(Path(_path), _slug, _devices)
+    print(json.dumps([r.__dict__ for r in _rows]))
