@@ -39,7 +39,7 @@ browser:
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 test: install browser
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --sanitize-with tests/nbval_sanitize.cfg tests lessons
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests lessons
 
 notebooks: install
 	$(BIN)/python tools/notebooks.py build $(LESSONS)

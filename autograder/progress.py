@@ -86,26 +86,36 @@ def _one_line(err: BaseException) -> str:
     return text[0] if text and str(err).startswith("ex") else f"{type(err).__name__}: {' '.join(text)}"
 
 
-def grade_folder(folder: Path, timeout: float = 300.0) -> dict[str, list[Result]]:
+def grade_folder(folder: Path, timeout: float = 300.0, jobs: int | None = None) -> dict[str, list[Result]]:
     """Results per lesson slug for every exercise notebook under ``folder``; one child process each."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     from .devices import devices
     from .notebook import find
 
     names = [d.type for d in devices()]
-    report: dict[str, list[Result]] = {}
-    for slug, path in find(folder).items():
-        cmd = [sys.executable, "-m", "autograder.progress", "--worker", str(path), slug, *names]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-            rows = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
-        except subprocess.TimeoutExpired:
-            rows, done = None, None
-        if rows is None:
-            reason = ("timed out after %.0f s (an answer never returns?)" % timeout if done is None
-                      else _crash_reason(done))
-            rows = [Result(ex, d, FAILED, reason).__dict__ for ex in LESSONS[slug]["exercises"] for d in names]
-        report[slug] = [Result(**row) for row in rows]
-    return report
+    found = find(folder)
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        results = pool.map(lambda item: _grade_one(item[1], item[0], names, timeout), found.items())
+        return dict(zip(found, results))
+
+
+def _grade_one(path: Path, slug: str, names: list[str], timeout: float) -> list[Result]:
+    cmd = [sys.executable, "-m", "autograder.progress", "--worker", str(path), slug, *names]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        lines = done.stdout.strip().splitlines()
+        rows = json.loads(lines[-1]) if done.returncode == 0 and lines else None
+    except subprocess.TimeoutExpired:
+        rows, done = None, None
+    except json.JSONDecodeError:
+        rows = None
+    if rows is None:
+        reason = (f"timed out after {timeout:.0f} s (does an answer never return?)" if done is None
+                  else _crash_reason(done))
+        return [Result(ex, d, FAILED, reason) for ex in LESSONS[slug]["exercises"] for d in names]
+    return [Result(**row) for row in rows]
 
 
 def _crash_reason(done: subprocess.CompletedProcess) -> str:

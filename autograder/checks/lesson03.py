@@ -53,8 +53,9 @@ def sample_model(name: str, features: int = 4) -> nn.Module:
             net[0].requires_grad_(False)
         return net
     if name == "nested":
-        net = nn.Sequential(nn.Linear(f, f + 1), nn.ReLU(),
-                            nn.Sequential(nn.Linear(f + 1, f + 1), nn.BatchNorm1d(f + 1)), nn.Linear(f + 1, 1))
+        g = f + 1
+        net = nn.Sequential(nn.Linear(f, g), nn.ReLU(), nn.Sequential(nn.Linear(g, g), nn.BatchNorm1d(g)),
+                            nn.Linear(g, 1))
         net[0].requires_grad_(False)
         return net
     if name == "shared":
@@ -104,51 +105,46 @@ def check_count_parameters(count_parameters: Callable[..., Any], model: str = "m
         call = f"count_parameters(model) for {what}"
         got = _int_result(ex, ex.call(call, count_parameters, net), call)
         if got != want:
-            own = _numel(net.parameters(recurse=False))
-            state = _numel(net.state_dict().values())
-            buffers = want + _numel(net.buffers())
+            head = f"{call} returned {got}, expected {want}"
             ex.require(got != _numel(repeated),
-                       f"{call} returned {got}, expected {want}: a parameter shared by several submodules "
-                       "was counted more than once; count each Parameter once (module.parameters() "
-                       "already skips repeats)")
-            ex.require(got != state,
-                       f"{call} returned {got}, expected {want}: you counted the entries of state_dict(), "
-                       "which also holds buffers (like BatchNorm's running_mean) and repeats shared "
-                       "tensors; count module.parameters() instead")
-            ex.require(got != buffers,
-                       f"{call} returned {got}, expected {want}: buffers were counted too; they are not "
-                       "parameters, count only module.parameters()")
-            ex.require(got != own,
-                       f"{call} returned {got}, expected {want}: you counted only the top module's own "
-                       "parameters; module.parameters() also yields those of every submodule")
+                       f"{head}: a parameter shared by several submodules was counted more than once; "
+                       "count each Parameter once (module.parameters() already skips repeats)")
+            ex.require(got != _numel(net.state_dict().values()),
+                       f"{head}: you counted the entries of state_dict(), which also holds buffers (like "
+                       "BatchNorm's running_mean) and repeats shared tensors; count module.parameters()")
+            ex.require(got != want + _numel(net.buffers()),
+                       f"{head}: buffers were counted too; they are not parameters, count only "
+                       "module.parameters()")
+            ex.require(got != _numel(net.parameters(recurse=False)),
+                       f"{head}: you counted only the top module's own parameters; module.parameters() "
+                       "also yields those of every submodule")
             ex.require(got != len(unique),
-                       f"{call} returned {got}, expected {want}: that is the number of parameter tensors, "
-                       "not of their elements; add up p.numel()")
-            ex.fail(f"{call} returned {got}, expected {want}: add up p.numel() over module.parameters()")
+                       f"{head}: that is the number of parameter tensors, not of their elements; add up "
+                       "p.numel()")
+            ex.fail(f"{head}: add up p.numel() over module.parameters()")
 
         trainable = [p for p in unique if p.requires_grad]
         want_tr = _numel(trainable)
         call = f"count_parameters(model, trainable_only=True) for {what}"
         got = _int_result(ex, ex.call(call, count_parameters, net, trainable_only=True), call)
         if got != want_tr:
+            head = f"{call} returned {got}, expected {want_tr}"
             ex.require(got != want,
-                       f"{call} returned {got}, the count of all parameters, expected {want_tr}: with "
-                       "trainable_only=True, parameters whose requires_grad is False must not count")
-            ex.require(got != want - want_tr,
-                       f"{call} returned {got}, expected {want_tr}: you counted the frozen parameters; "
-                       "with trainable_only=True keep those whose requires_grad is True")
+                       f"{head}: {got} is the count of all parameters, but with trainable_only=True the "
+                       "parameters whose requires_grad is False must not count")
+            ex.require(got != want - want_tr or want == want_tr,
+                       f"{head}: you counted the frozen parameters; with trainable_only=True keep those "
+                       "whose requires_grad is True")
             ex.require(got != 0,
-                       f"{call} returned 0 although the model has trainable parameters: if you read "
-                       "requires_grad from state_dict(), its tensors are detached (requires_grad False); "
-                       "read it from module.parameters()")
+                       f"{head}: if you read requires_grad from state_dict(), its tensors are detached "
+                       "(requires_grad False); read it from module.parameters()")
             ex.require(got != _numel(p for p in repeated if p.requires_grad),
-                       f"{call} returned {got}, expected {want_tr}: a parameter shared by several "
-                       "submodules was counted more than once; count each Parameter once")
+                       f"{head}: a parameter shared by several submodules was counted more than once; "
+                       "count each Parameter once")
             ex.require(got != len(trainable),
-                       f"{call} returned {got}, expected {want_tr}: that is the number of trainable "
-                       "tensors, not of their elements; add up p.numel()")
-            ex.fail(f"{call} returned {got}, expected {want_tr}: add up p.numel() over the parameters "
-                    "whose requires_grad is True")
+                       f"{head}: that is the number of trainable tensors, not of their elements; add up "
+                       "p.numel()")
+            ex.fail(f"{head}: add up p.numel() over the parameters whose requires_grad is True")
 
     on_every_device("ex03_count_parameters", run)
 
@@ -158,11 +154,12 @@ def _rows(ex: Exercise, table: Any, call: str) -> list[tuple]:
     ex.require(isinstance(table, list),
                f"{call} returned a {type(table).__name__}; return a list of rows (a list comprehension "
                "over module.named_parameters() makes one)")
-    for i, row in enumerate(table):
+    for row in table:
         ex.require(isinstance(row, tuple) and len(row) == 3,
-                   f"{call}: row {i} is {row!r}; each row should be a tuple (name, shape, requires_grad)")
-        ex.require(isinstance(row[0], str), f"{call}: row {i} starts with {row[0]!r}; the first item "
-                                            "should be the parameter's qualified name, a str")
+                   f"{call} returned the row {row!r}; each row should be a tuple "
+                   "(name, shape, requires_grad)")
+        ex.require(isinstance(row[0], str), f"{call} returned a row that starts with {row[0]!r}; "
+                                            "the first item should be the parameter's qualified name, a str")
     return table
 
 
@@ -193,7 +190,7 @@ def _diagnose_names(ex: Exercise, net: nn.Module, got: list[str], want: list[str
 
 def check_parameter_table(parameter_table: Callable[..., Any], model: str = "nested",
                           features: int = 4) -> None:
-    """ex03_parameter_table: rows ``(qualified name, shape tuple, requires_grad)`` in named_parameters() order.
+    """ex03_parameter_table: rows ``(qualified name, shape tuple, requires_grad)``, named_parameters() order.
 
     ``model`` names one of :data:`MODELS`, built by :func:`sample_model` with ``features`` inputs.
     """
@@ -203,24 +200,24 @@ def check_parameter_table(parameter_table: Callable[..., Any], model: str = "nes
         with seeded(0):
             net = sample_model(model, features).to(ex.device)
         want = [(name, tuple(p.shape), p.requires_grad) for name, p in net.named_parameters()]
-        call = f"parameter_table(model) for {what}"
-        table = _rows(ex, ex.call(call, parameter_table, net), call)
+        call = f"on {what}, parameter_table(model)"
+        table = _rows(ex, ex.call(f"parameter_table(model) for {what}", parameter_table, net), call)
         names = [row[0] for row in table]
         want_names = [name for name, _, _ in want]
         if names != want_names:
             _diagnose_names(ex, net, names, want_names, call)
         for (name, shape, grad), (_, want_shape, want_grad) in zip(table, want):
             if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
-                ex.fail(f"{call}: the shape of {name!r} is the number {shape}; give the shape tuple "
+                ex.fail(f"{call} gives the number {shape} as the shape of {name!r}; give the shape tuple "
                         f"{want_shape} (p.shape), not the element count")
             ex.require(isinstance(shape, tuple) and all(isinstance(n, int) and not isinstance(n, bool)
                                                         for n in shape),
-                       f"{call}: the shape of {name!r} is {shape!r}; it should be a tuple of ints like "
+                       f"{call} gives {shape!r} as the shape of {name!r}; it should be a tuple of ints like "
                        f"{want_shape} (p.shape, a torch.Size, is one)")
             ex.require(tuple(shape) == want_shape,
-                       f"{call}: the shape of {name!r} is {tuple(shape)}, expected {want_shape}")
+                       f"{call} gives {tuple(shape)} as the shape of {name!r}, expected {want_shape}")
             ex.require(isinstance(grad, bool),
-                       f"{call}: the third item of the row {name!r} is {grad!r}; it should be the bool "
+                       f"{call} ends the row {name!r} with {grad!r}; it should be the bool "
                        "p.requires_grad")
         got_grads = [row[2] for row in table]
         want_grads = [g for _, _, g in want]
@@ -230,7 +227,7 @@ def check_parameter_table(parameter_table: Callable[..., Any], model: str = "nes
                        "detached tensors; read p.requires_grad from module.named_parameters()")
             for (name, _, grad), (_, _, want_grad) in zip(table, want):
                 ex.require(grad == want_grad,
-                           f"{call}: the row {name!r} says requires_grad={grad}, but that parameter has "
+                           f"{call} says requires_grad={grad} for {name!r}, but that parameter has "
                            f"requires_grad={want_grad}; read it from the parameter itself")
 
     on_every_device("ex03_parameter_table", run)
@@ -358,12 +355,13 @@ def check_running_mean(RunningMean: type, features: int = 3, momentum: float | N
         before = _buffer(ex, net, "mean", "before the eval batch").detach().clone()
         out = ex.call("net(x) in eval mode", net, x)
         mean = _buffer(ex, net, "mean", "after net.eval() and one batch")
-        ex.require(_near(mean, before),
-                   "in eval mode forward changed the buffer mean: update it only when self.training is True")
+        ex.require(_near(mean, before), "in eval mode forward changed the buffer mean: update it only "
+                                        "when self.training is True")
         count = _buffer(ex, net, "num_batches", "after net.eval() and one batch")
         ex.require(int(count) == steps,
                    f"in eval mode forward changed num_batches from {steps} to {int(count)}: count only "
                    "training batches (when self.training is True)")
-        ex.close(out, x - before, "net(x) in eval mode", hint="in eval mode return x − mean, mean unchanged")
+        ex.close(out, x - before, "net(x) in eval mode",
+                 hint="in eval mode return x − mean and leave mean unchanged")
 
     on_every_device("ex03_running_mean", run)

@@ -394,10 +394,11 @@ schedules = {
 }
 fig, ax = plt.subplots(figsize=(6, 3))
 for label, make in schedules.items():
-    ax.plot(lr_trace(make, 60), label=label, linestyle=":" if label.endswith("=7)") else "-")
+    style = ":" if label.endswith("=7)") else "-"
+    ax.plot(lr_trace(make, 60), style, drawstyle="steps-post", label=label)
 ax.set_xlabel("epoch")
 ax.set_ylabel("learning rate")
-ax.legend(fontsize=7)
+ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.show()
 
 # %% [markdown]

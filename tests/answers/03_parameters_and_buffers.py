@@ -32,7 +32,7 @@ def count_parameters(module, trainable_only=False):
     """Counts state_dict entries: buffers included, shared tensors repeated, requires_grad lost."""
     return sum(t.numel() for t in module.state_dict().values() if t.requires_grad or not trainable_only)
 
-# %% ex03_count_parameters wrong trainable_only=True, parameters whose requires_grad is False
+# %% ex03_count_parameters wrong requires_grad is False must not count
 def count_parameters(module, trainable_only=False):
     """Ignores trainable_only."""
     return sum(p.numel() for p in module.parameters())
