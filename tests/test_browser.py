@@ -30,6 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = ROOT / "artifacts" / "browser"
 LESSON = "01_module_construction"
 TIMEOUT_MS = 120_000
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the active tab
 
 
 def _free_port() -> int:
@@ -42,7 +43,7 @@ def _free_port() -> int:
 def lab(tmp_path_factory):
     """JupyterLab on a scratch copy of lesson 01 and its exercises; yields (base_url, token)."""
     root = tmp_path_factory.mktemp("lab")
-    shutil.copy(ROOT / "lessons" / f"{LESSON}.ipynb", root / f"{LESSON}.ipynb") if (ROOT / "lessons" / f"{LESSON}.ipynb").exists() else None
+    shutil.copy(ROOT / "lessons" / f"{LESSON}.ipynb", root / f"{LESSON}.ipynb")
     shutil.copytree(ROOT / "exercises" / LESSON, root / "exercises" / LESSON)
     shutil.copy(ROOT / "nbgrader_config.py", root)
     labconfig = root / ".jupyter" / "labconfig"
@@ -97,15 +98,15 @@ def _open(browser, lab, path: str):
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{base}/lab/tree/{path}?token={token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    page.goto(f"{base}/lab/workspaces/{secrets.token_hex(4)}/tree/{path}?token={token}")
+    page.wait_for_selector(f"{PANEL} .jp-Cell")
     _wait_idle(page)
     return page
 
 
 def _wait_idle(page) -> None:
     """Wait until the kernel has started and no cell is queued or running."""
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']",
                            state="attached")
     page.wait_for_function(
         "() => !Array.from(document.querySelectorAll('.jp-InputArea-prompt'))"
@@ -113,19 +114,19 @@ def _wait_idle(page) -> None:
 
 
 def _run_cell(page, index: int) -> None:
-    cell = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
+    cell = page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
     cell.scroll_into_view_if_needed()
     cell.locator(".jp-InputArea-prompt").click()
     page.keyboard.press("Control+Enter")
     page.wait_for_function(
-        "(i) => { const p = document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]"
+        "(i) => { const p = document.querySelectorAll('" + PANEL + " .jp-Notebook .jp-Cell')[i]"
         ".querySelector('.jp-InputArea-prompt'); return /\\[\\d+\\]/.test(p.textContent); }", arg=index)
     _wait_idle(page)
 
 
 def _type_answer(page, index: int, text: str) -> None:
     """Replace a cell's source as a learner would: click in it, select all, type."""
-    editor = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index).locator(".cm-content")
+    editor = page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index).locator(".cm-content")
     editor.scroll_into_view_if_needed()
     editor.click()
     page.keyboard.press("Control+A")
@@ -135,7 +136,7 @@ def _type_answer(page, index: int, text: str) -> None:
 
 
 def _error_text(page, index: int) -> str:
-    cell = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
+    cell = page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
     outputs = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     return "\n".join(outputs.all_inner_texts())
 
@@ -156,7 +157,7 @@ def test_lesson_runs_without_errors(browser, lab):
         ".every(p => /\\[\\d+\\]/.test(p.textContent))")
     _wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "lesson_run_all.png"), full_page=True)
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    errors = page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, "the lesson shows error output: " + "\n".join(errors.all_inner_texts())[:2000]
     page.close()
 
@@ -190,7 +191,7 @@ def test_exercise_feedback_and_validate_button(browser, lab):
     _type_answer(page, answer, WRONG)
     _run_cell(page, answer)
     _run_cell(page, tests)
-    page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(tests).scroll_into_view_if_needed()
+    page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(tests).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "exercise_wrong.png"))
     message = _error_text(page, tests)
     assert "ex01_mlp [cpu]" in message and "apply act (ReLU) between hidden and output" in message, message

@@ -23,7 +23,8 @@ def check_stacked_linear(StackedLinear: type, features: int = 4, depth: int = 3,
             net = common.build(ex, StackedLinear, features, depth)
             x = common.randn(ex, batch, features)
         common.module(ex, net, "StackedLinear")
-        layers = _container(ex, net, "layers", nn.ModuleList, "StackedLinear")
+        layers = _container(ex, net, "layers", nn.ModuleList, "StackedLinear",
+                            "hold the nn.Linear layers in an nn.ModuleList and write the loop in forward")
         ex.require(len(layers) == depth, f"layers holds {len(layers)} modules, expected depth={depth}")
         for i, layer in enumerate(layers):
             common.linear(ex, layer, features, features, f"layers[{i}]")
@@ -71,7 +72,8 @@ def check_head_selector(HeadSelector: type, in_features: int = 6, out_sizes: dic
             net = common.build(ex, HeadSelector, in_features, dict(sizes))
             x = common.randn(ex, batch, in_features)
         common.module(ex, net, "HeadSelector")
-        heads = _container(ex, net, "heads", nn.ModuleDict, "HeadSelector")
+        heads = _container(ex, net, "heads", nn.ModuleDict, "HeadSelector",
+                           "keep each name's nn.Linear in an nn.ModuleDict and look it up in forward")
         ex.require(sorted(heads.keys()) == sorted(sizes),
                    f"heads has the keys {sorted(heads.keys())}, expected the keys of out_sizes {sorted(sizes)}")
         for name, size in sizes.items():
@@ -90,8 +92,9 @@ def check_head_selector(HeadSelector: type, in_features: int = 6, out_sizes: dic
                                 "return heads[head](x), the head named by the argument")
             ex.close(y, wants[name], f"net(x, {name!r})", hint=f"forward should return heads[{name!r}](x)")
         ex.raises(KeyError, lambda: net(x, unknown),
-                  f"net(x, {unknown!r}) for a head that does not exist should raise KeyError, as "
-                  "heads[head] does (getattr raises AttributeError and .get returns None)")
+                  f"net(x, {unknown!r}) should raise KeyError for a head that does not exist: "
+                  "look the head up with self.heads[head], which raises KeyError (getattr raises "
+                  "AttributeError)")
 
     on_every_device("ex02_head_selector", run)
 
@@ -108,7 +111,8 @@ def check_chained_matmul(ChainedMatmul: type, sizes: tuple[int, ...] | list[int]
             net = common.build(ex, ChainedMatmul, sizes)
             x = common.randn(ex, batch, sizes[0])
         common.module(ex, net, "ChainedMatmul")
-        weights = _container(ex, net, "weights", nn.ParameterList, "ChainedMatmul")
+        weights = _container(ex, net, "weights", nn.ParameterList, "ChainedMatmul",
+                             "hold the weight matrices themselves, as nn.Parameter, in an nn.ParameterList")
         n = len(sizes) - 1
         ex.require(len(weights) == n, f"weights holds {len(weights)} tensors, expected len(sizes) - 1 = {n}")
         for i, w in enumerate(weights):
@@ -152,11 +156,11 @@ def _standard_normal(ex: Exercise, ChainedMatmul: type, seed: int) -> None:
                 "(standard normal)")
     mean, std = values.mean().item(), values.std().item()
     ex.require(abs(mean) < 0.1 and abs(std - 1) < 0.1,
-               f"the weights have mean {mean:.3g} and standard deviation {std:.3g}: draw them with "
+               f"the weights have mean {mean:.2f} and standard deviation {std:.2f}: draw them with "
                "torch.randn (standard normal: mean 0, std 1), without scaling")
 
 
-def _container(ex: Exercise, net: nn.Module, name: str, kind: type[nn.Module], what: str) -> Any:
+def _container(ex: Exercise, net: nn.Module, name: str, kind: type[nn.Module], what: str, fix: str) -> Any:
     """Require ``net.<name>`` to be a registered ``kind`` (nn.ModuleList, nn.ModuleDict, nn.ParameterList)."""
     value = getattr(net, name, None)
     container = kind.__name__
@@ -167,7 +171,7 @@ def _container(ex: Exercise, net: nn.Module, name: str, kind: type[nn.Module], w
     common.no_stray_state(ex, net)
     ex.require(value is not None, f"{what} has no attribute '{name}': assign an nn.{container} to "
                                   f"self.{name} in __init__")
-    ex.require(isinstance(value, kind), f"{name} should be an nn.{container}, got {type(value).__name__}")
+    ex.require(isinstance(value, kind), f"{name} should be an nn.{container}, got {type(value).__name__}: {fix}")
     ex.require(dict(net.named_children()).get(name) is value,
                f"{name} is not a registered submodule of {what}: assign it to self.{name} in __init__")
     return value

@@ -280,9 +280,10 @@ def check_strip_prefix(strip_prefix: Callable[..., Any], keys: Sequence[str] | N
             if actual == expected:
                 continue
             if not key.startswith(used):
+                later = (", even when the prefix appears later in it (use key.startswith(prefix), not "
+                         "str.replace)") if used in key else ": test key.startswith(prefix) before cutting"
                 ex.fail(f"{call} turned {key!r} into {actual!r}: a key that does not start with {used!r} "
-                        "stays unchanged, even when the prefix appears later in it (use "
-                        "key.startswith(prefix), not str.replace)")
+                        f"stays unchanged{later}")
             ex.fail(f"{call} turned {key!r} into {actual!r}, expected {expected!r}: remove exactly the "
                     "prefix from the start (key[len(prefix):]; str.lstrip removes characters, not a prefix)")
         ex.require(len(mine) == len(want), f"{call} returned {len(mine)} keys, expected {len(want)}: {want}")
@@ -339,7 +340,7 @@ def check_load_matching(load_matching: Callable[..., Any], sizes: tuple[int, int
         params = dict(model.named_parameters())
 
         got = _call_load_matching(ex, load_matching, model, source)
-        _require_skipped_keys(ex, got, skipped, own, source)
+        _require_skipped_keys(ex, got, skipped, source, {name for name, _ in model.named_buffers()})
         for name, p in model.named_parameters():
             ex.require(params.get(name) is p,
                        f"load_matching replaced the Parameter '{name}': copy the values into the model's own "
@@ -387,8 +388,8 @@ def _call_load_matching(ex: Exercise, load_matching: Callable[..., Any], model: 
         raise
 
 
-def _require_skipped_keys(ex: Exercise, got: Any, skipped: list[str], own: dict[str, torch.Tensor],
-                          source: dict[str, torch.Tensor]) -> None:
+def _require_skipped_keys(ex: Exercise, got: Any, skipped: list[str], source: dict[str, torch.Tensor],
+                          buffers: set[str]) -> None:
     if isinstance(got, tuple) and hasattr(got, "missing_keys"):
         ex.fail("load_matching returned load_state_dict's result: return the sorted list of the "
                 "state_dict keys that you skipped")
@@ -398,9 +399,13 @@ def _require_skipped_keys(ex: Exercise, got: Any, skipped: list[str], own: dict[
         return
     if sorted(got) == skipped:
         ex.fail(f"load_matching returned the skipped keys unsorted ({got}): return sorted(skipped)")
+    lost = [k for k in got if k in buffers and k not in skipped]
+    if lost:
+        ex.fail(f"load_matching skipped the buffers {lost}, which fit the model: buffers count too, so match "
+                "against model.state_dict(), not only named_parameters()")
     strays = [k for k in got if k not in source]
     if strays:
-        ex.fail(f"load_matching returned {strays}, which are model keys the state_dict lacks: return "
+        ex.fail(f"load_matching returned model keys that the state_dict lacks ({strays}): return "
                 "the keys of state_dict that were skipped")
     ex.fail(f"load_matching returned {got}, expected {skipped}: skip (and return) exactly the state_dict keys "
             "that are not in model.state_dict() or whose shape differs")

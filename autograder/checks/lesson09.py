@@ -121,10 +121,10 @@ def check_freeze(freeze_: Callable[..., Any], prefixes: str | tuple[str, ...] = 
         if count != len(matched):
             newly = sum(1 for name in matched if flags[name])
             elements = sum(params[name].numel() for name in matched)
-            ex.require(not (count == newly and count != len(matched)),
+            ex.require(count != newly,
                        f"{call} returned {count}, the number of parameters it newly froze; return how many "
                        f"matched ({len(matched)}), counting those that were frozen already")
-            ex.require(count != elements or elements == len(matched),
+            ex.require(count != elements,
                        f"{call} returned {count}, the number of elements; count parameter tensors "
                        f"({len(matched)} match), not p.numel()")
             ex.fail(f"{call} returned {count}, but {len(matched)} parameter tensors have a name starting "
@@ -133,11 +133,21 @@ def check_freeze(freeze_: Callable[..., Any], prefixes: str | tuple[str, ...] = 
         # Behaviour: the frozen parameters get no gradient from a backward pass.
         with seeded(seed + 1):
             x = common.randn(ex, 5, features)
-        net(x).sum().backward()
+        if any(p.requires_grad for p in after.values()):
+            ex.call("model(x).sum().backward()", lambda: net(x).sum().backward())
         for name in matched:
             ex.require(after[name].grad is None, f"after {call} and a backward pass, '{name}' has a gradient")
 
     on_every_device("ex09_freeze", run)
+
+
+def _plural(items: Iterable[Any], word: str) -> str:
+    return word if len(list(items)) == 1 else word + "s"
+
+
+def _close(value: Any, want: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isclose(
+        value, want, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def _group_names(ex: Exercise, group: dict, names: dict[int, str], index: int, label: str) -> set[str]:
@@ -180,16 +190,17 @@ def check_make_optimizer(make_optimizer: Callable[..., Any], base_lr: float = 0.
             kwargs["momentum"] = momentum
         shown = ", ".join([f"model, {base_lr!r}, {head_lr!r}"] + [f"{k}={v!r}" for k, v in kwargs.items()])
         call = f"make_optimizer({shown})"
-        try:
-            opt = make_optimizer(net, base_lr, head_lr, **kwargs)
-        except TypeError as err:
-            if "can only optimize Tensors" in str(err):
-                ex.fail(f"{call} raised TypeError: {err}: a group's 'params' must hold the parameters "
-                        "themselves, not their id()s or names")
-            opt = ex.call(call, make_optimizer, net, base_lr, head_lr, **kwargs)
-        except Exception:  # noqa: BLE001 - reported with the exercise's prefix by ex.call
-            opt = ex.call(call, make_optimizer, net, base_lr, head_lr, **kwargs)
 
+        def build() -> Any:
+            try:
+                return make_optimizer(net, base_lr, head_lr, **kwargs)
+            except TypeError as err:
+                if "can only optimize Tensors" in str(err):
+                    raise TypeError(f"{err}; a group's 'params' must hold the parameters themselves, "
+                                    "not their id()s or names") from err
+                raise
+
+        opt = ex.call(call, build)
         ex.require(isinstance(opt, torch.optim.SGD),
                    f"{call} returned {type(opt).__name__}, expected a torch.optim.SGD")
         groups = opt.param_groups
@@ -198,40 +209,38 @@ def check_make_optimizer(make_optimizer: Callable[..., Any], base_lr: float = 0.
                    "SGD([{'params': base, 'lr': base_lr}, {'params': head, 'lr': head_lr}], ...)")
         got_base = _group_names(ex, groups[0], names, 0, "base")
         got_head = _group_names(ex, groups[1], names, 1, "head")
-        in_frozen = sorted((got_base | got_head) - trainable)
+        in_frozen = (got_base | got_head) - trainable
         ex.require(not in_frozen,
-                   f"frozen parameter {_names(in_frozen)} is in the optimizer: keep only parameters with "
-                   "requires_grad (filter(lambda p: p.requires_grad, ...)), or a stale gradient can move it")
+                   f"frozen {_plural(in_frozen, 'parameter')} {_names(in_frozen)} "
+                   f"{'is' if len(in_frozen) == 1 else 'are'} in the optimizer: keep only parameters with "
+                   "requires_grad (filter(lambda p: p.requires_grad, ...)), or a stale gradient can move them")
         ex.require(not (got_base == want_head and got_head == want_base),
                    "the param groups are in the wrong order: first the base group (lr=base_lr), then the "
                    "head group (lr=head_lr)")
-        ex.require(got_head or not got_base == want_base,
-                   f"param group 1 (head) is empty, expected {_names(want_head)}: a filter or generator "
-                   "can be read only once; the first group used it up, so build lists")
+        ex.require(got_head or got_base != want_base,
+                   f"param group 1 (head) is empty, expected {_names(want_head)}: a filter or generator can "
+                   "be read only once and the first group used it up; build lists")
         if got_head != want_head:
             inside = {n for n in trainable if prefix in n}
-            ex.require(not (got_head - want_head) or not (got_head - want_head) <= inside,
+            ex.require(not got_head - want_head or not got_head - want_head <= inside,
                        f"param group 1 (head) holds {_names(got_head - want_head)}, whose names contain "
                        f"{prefix!r} but do not start with it: use name.startswith(head_prefix)")
-            ex.require(got_head - want_head or head == "head" or want_head != set(),
-                       f"param group 1 (head) should hold the parameters whose names start with {prefix!r}")
             ex.fail(f"param group 1 (head) holds {_names(got_head) or 'nothing'}, expected the trainable "
                     f"parameters whose names start with {prefix!r}: {_names(want_head)}"
                     + ("" if head == "head" else " (use the head_prefix argument)"))
         ex.require(got_base == want_base,
                    f"param group 0 (base) holds {_names(got_base) or 'nothing'}, expected every trainable "
                    f"parameter whose name does not start with {prefix!r}: {_names(want_base)}")
-        for index, (group, lr) in enumerate(((groups[0], base_lr), (groups[1], head_lr))):
-            label = ("base", "head")[index]
-            ex.require(isinstance(group.get("lr"), (int, float)) and math.isclose(group["lr"], lr, rel_tol=1e-9),
-                       f"param group {index} ({label}) has lr={group.get('lr')!r}, expected "
-                       f"{('base_lr', 'head_lr')[index]}={lr!r}")
+        for index, (label, arg, lr) in enumerate((("base", "base_lr", base_lr), ("head", "head_lr", head_lr))):
+            got = groups[index].get("lr")
+            ex.require(_close(got, lr), f"param group {index} ({label}) has lr={got!r}, expected {arg}={lr!r}")
+        right = [_close(group.get("momentum"), want_momentum) for group in groups]
         for index, group in enumerate(groups):
-            got = group.get("momentum")
-            ex.require(isinstance(got, (int, float)) and math.isclose(got, want_momentum, rel_tol=1e-9),
-                       f"param group {index} ({('base', 'head')[index]}) has momentum={got!r}, expected "
-                       f"{want_momentum!r}: pass momentum= to SGD(...) so that every group gets it "
-                       "(or set it in each group)")
+            ex.require(right[index],
+                       f"param group {index} ({('base', 'head')[index]}) has momentum={group.get('momentum')!r}, "
+                       f"expected {want_momentum!r}: "
+                       + ("pass momentum= to SGD(...) so that every group gets it (or set it in each group)"
+                          if any(right) else "use the momentum argument"))
 
         # Behaviour: one training step runs on this device and leaves the frozen parameters alone.
         frozen_values = {n: p.detach().clone() for n, p in net.named_parameters() if n not in trainable}
@@ -259,7 +268,8 @@ def _torch_multistep(base_lr: float, milestones: list[int], gamma: float, epochs
 
 
 def _same(got: list[Any], want: list[float]) -> bool:
-    return len(got) == len(want) and all(math.isclose(g, w, rel_tol=1e-7, abs_tol=1e-15)
+    return len(got) == len(want) and all(isinstance(g, (int, float)) and not isinstance(g, bool)
+                                         and math.isclose(g, w, rel_tol=1e-7, abs_tol=1e-15)
                                          for g, w in zip(got, want))
 
 
@@ -304,8 +314,9 @@ def check_multistep_lrs(multistep_lrs: Callable[..., Any], base_lr: float = 0.1,
             ex.fail(f"{call} returned {_short(got)}, expected {_short(want)} (what MultiStepLR sets, "
                     "stepped once per epoch)")
         again = ex.call(f"a second {call}", multistep_lrs, base_lr, list(milestones), gamma, epochs)
+        shown = _short(again) if isinstance(again, list) else repr(again)
         ex.require(isinstance(again, list) and _same(again, want),
-                   f"calling {call} a second time returned {_short(list(again)) if isinstance(again, list) else again!r}"
-                   ": keep no state between calls (build a new optimizer and scheduler on each call)")
+                   f"calling {call} a second time returned {shown}: keep no state between calls (no global "
+                   "or mutable default list; build a new optimizer and scheduler in each call)")
 
     on_every_device("ex09_lr_schedule", run)

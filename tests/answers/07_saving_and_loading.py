@@ -25,7 +25,7 @@ def load_checkpoint(path, model, optimizer):
 
 # %% ex07_checkpoint alt
 def save_checkpoint(path, model, optimizer, epoch):
-    """A callable map_location on the load side, a tuple-free flat dict on the save side."""
+    """A flat dict on the save side; the classic callable map_location (keep storages on the CPU)."""
     checkpoint = dict(epoch=epoch)
     checkpoint.update({"model/" + k: v for k, v in model.state_dict().items()})
     checkpoint["optimizer"] = optimizer.state_dict()
@@ -33,8 +33,7 @@ def save_checkpoint(path, model, optimizer, epoch):
 
 
 def load_checkpoint(path, model, optimizer):
-    device = next(iter(model.state_dict().values())).device
-    checkpoint = torch.load(path, weights_only=True, map_location=lambda storage, location: storage.to(device))
+    checkpoint = torch.load(path, weights_only=True, map_location=lambda storage, location: storage)
     model.load_state_dict({k[len("model/"):]: v for k, v in checkpoint.items() if k.startswith("model/")})
     optimizer.load_state_dict(checkpoint["optimizer"])
     return checkpoint["epoch"]
