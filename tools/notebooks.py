@@ -248,7 +248,26 @@ def clean_outputs(nb: dict) -> dict:
     for cell in nb["cells"]:
         cell["metadata"].pop("execution", None)
         cell["metadata"].pop("ExecuteTime", None)
+        if "outputs" in cell:
+            cell["outputs"] = _merge_streams(cell["outputs"])
     return nb
+
+
+def _merge_streams(outputs: list[dict]) -> list[dict]:
+    """Join consecutive stream outputs of the same name (one print can arrive in pieces)."""
+    merged: list[dict] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] = _text(previous["text"]) + _text(output["text"])
+        else:
+            merged.append(dict(output))
+    return merged
+
+
+def _text(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else value
 
 
 def execute(selected: list[str]) -> None:

@@ -210,7 +210,7 @@ def _normal_net(in_features: int, out_features: int, tricky: bool) -> nn.Module:
 
 def _normal_weights(ex: Exercise, name: str | None, m: nn.Module, std: float) -> None:
     """``m.weight`` looks drawn from N(0, std²): nothing beyond 8 std, matching moments when large."""
-    w = m.weight.detach().double().flatten()
+    w = m.weight.detach().cpu().double().flatten()
     label = _label(name, m)
     worst = w.abs().max().item()
     ex.require(worst <= 8 * std, f"the weights of {label} reach {worst:.3g}, far too large for N(0, {std:g}²): "
@@ -285,7 +285,7 @@ def check_init_normal(init_normal_: Callable[..., Any], std: float | None = None
 
 def _weird_values(ex: Exercise, t: torch.Tensor, what: str) -> None:
     """Zeros with probability 1/2, the rest uniform on [-10, -5] ∪ [5, 10] (judged on >= 40k values)."""
-    v = t.detach().double().flatten()
+    v = t.detach().cpu().double().flatten()
     nonzero = v[v != 0]
     a = nonzero.abs()
     outside = nonzero[(a < 5) | (a > 10) | torch.isnan(a)]
@@ -409,7 +409,7 @@ def _model(variant: int, width: int) -> nn.Module:
 
 def _xavier_weights(ex: Exercise, name: str, m: nn.Module) -> None:
     """``m.weight`` looks drawn by xavier_uniform_: within the bound, filling it, with its std."""
-    w = m.weight.detach().double()
+    w = m.weight.detach().cpu().double()
     fan_in, fan_out = w.shape[1] * w[0, 0].numel(), w.shape[0] * w[0, 0].numel()
     bound = math.sqrt(6.0 / (fan_in + fan_out))
     label = _label(name, m)

@@ -133,7 +133,7 @@ def check_checkpoint(save_checkpoint: Callable[..., Any], load_checkpoint: Calla
         _train(fresh, fresh_opt, batches[before:], device)
         for (name, want), (_, p) in zip(model.named_parameters(), fresh.named_parameters()):
             if not _same(p, want, exact):
-                diff = (p.detach().double() - want.detach().double().to(p.device)).abs().max().item()
+                diff = (p.detach().cpu().double() - want.detach().cpu().double()).abs().max().item()
                 ex.fail(f"training resumed from the checkpoint differs from training that was never "
                         f"interrupted (parameter '{name}', largest difference {diff:.3g}): restore both "
                         "model.state_dict() and optimizer.state_dict(), loading them into the objects "

@@ -50,11 +50,11 @@ def _compare(ex: Exercise, got: Any, snap: tuple, path: str, target: torch.devic
     """Fail unless ``got`` is the snapshot's object with every tensor on ``target``."""
     kind = snap[0]
     if kind == "tensor":
-        _, original, source = snap
+        _, original, _ = snap
         ex.require(isinstance(got, torch.Tensor),
                    f"{path} should be a tensor on {target.type}, got {type(got).__name__}")
         if got.device.type != target.type:
-            if path == "result":
+            if path == "obj":
                 ex.fail(f"move_to(tensor, {target.type!r}) returned a tensor still on "
                         f"{got.device.type}: Tensor.to() returns a new tensor and leaves the original "
                         "where it was, so return x.to(device) (or assign it: x = x.to(device))")
@@ -113,14 +113,17 @@ def _compare(ex: Exercise, got: Any, snap: tuple, path: str, target: torch.devic
                        f"{path} was {_article(cls.__name__)} but came back as "
                        f"{_article(type(got).__name__)}: keep each container's type")
         keys = [k for k, _ in items]
-        ex.require(list(got.keys()) == keys,
-                   f"{path} has keys {list(got.keys())!r}, expected {keys!r} in that order")
+        ex.require(sorted(map(repr, got.keys())) == sorted(map(repr, keys)),
+                   f"{path} has keys {list(got.keys())!r}, expected {keys!r}: keep every key")
+        ex.require(cls is not OrderedDict or list(got.keys()) == keys,
+                   f"{path} has its keys in the order {list(got.keys())!r}, expected {keys!r}: an "
+                   "OrderedDict must keep its order")
         for key, item in items:
             _compare(ex, got[key], item, f"{path}[{key!r}]", target)
         return
     original = snap[1]
     same = got is original or (type(got) is type(original) and got == original)
-    shown = repr(got) if len(repr(got)) <= 40 else f"{_article(type(got).__name__)}"
+    shown = repr(got) if len(repr(got)) <= 40 else repr(got)[:37] + "..."
     hint = ": a string is not a container to recurse into" if isinstance(original, str) else ""
     ex.require(same, f"{path} should be returned as is ({original!r}), got {shown}{hint}")
 
@@ -170,7 +173,7 @@ def _case(case: str) -> tuple[str, Any]:
         return "a deeply nested list", [
             OrderedDict([("b", torch.randn(2)),
                          ("a", Batch([torch.randn(1)], {"model": nn.Linear(2, 2),
-                                                        "t": torch.randn(3, dtype=torch.float64)}))]),
+                                                        "t": torch.randn(3).half()}))]),
             (), [], {}, "deep",
             ((torch.randn(()),),),
             {"k": [[[torch.arange(3)]]]},
@@ -200,7 +203,7 @@ def check_move_to(move_to: Callable[[Any, torch.device], Any], case: str = "batc
                 snap = _snapshot(obj)
                 got = ex.call(f"move_to({label}, {target.type!r})", move_to, obj, target,
                               hint=_PROBE_HINTS.get(label, ""))
-                _compare(ex, got, snap, "result", target)
+                _compare(ex, got, snap, "obj", target)
             with seeded(seed):
                 label, obj = _case(case)
             snap = _snapshot(obj)
@@ -208,7 +211,7 @@ def check_move_to(move_to: Callable[[Any, torch.device], Any], case: str = "batc
                           hint=_PROBE_HINTS.get(label, "move_to must go through dicts, lists, tuples "
                                                        "and namedtuples at any depth and return "
                                                        "anything else as is"))
-            _compare(ex, got, snap, "result", target)
+            _compare(ex, got, snap, "obj", target)
 
     on_every_device("ex08_move_to", run)
 

@@ -35,8 +35,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("socket")
     parser.add_argument("--preload", nargs="*", default=[])
-    parser.add_argument("--path", action="append", default=[], help="prepend to sys.path (kernels too)")
     parser.add_argument("--memory", type=int, default=0, help="RLIMIT_AS of each kernel, bytes (0: none)")
+    parser.add_argument("--file-size", type=int, default=0, help="RLIMIT_FSIZE of each kernel, bytes (0: none)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads per kernel (0: leave)")
     parser.add_argument("--uid", type=int, default=-1, help="run kernels as this uid (root only)")
     parser.add_argument("--gid", type=int, default=-1)
@@ -90,8 +90,9 @@ def _become_kernel(request: dict, fds: list[int], options: argparse.Namespace, s
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    if options.memory > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (options.memory, options.memory))
+    for limit, value in ((resource.RLIMIT_AS, options.memory), (resource.RLIMIT_FSIZE, options.file_size)):
+        if value > 0:
+            resource.setrlimit(limit, (value, value))
     torch = sys.modules.get("torch")
     if torch is not None and options.threads > 0:
         torch.set_num_threads(options.threads)
@@ -232,8 +233,6 @@ class _Server:
 
 def main(argv: list[str] | None = None) -> None:
     options = _parse(sys.argv[1:] if argv is None else argv)
-    for path in reversed(options.path):
-        sys.path.insert(0, path)
     for name in options.preload:
         importlib.import_module(name)
     _Server(options).serve()

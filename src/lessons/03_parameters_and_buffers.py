@@ -256,7 +256,7 @@ print(w.grad)
 # %% [markdown]
 # ## Walking a nested model
 #
-# The rest of the lesson uses a small nested network: a Sequential inside a Sequential, with a
+# The next sections use a small nested network: a Sequential inside a Sequential, with a
 # BatchNorm layer. The next cell prints it and its own `_parameters` dictionary.
 
 # %%
@@ -308,9 +308,10 @@ print([type(m).__name__ for m in net.modules()])
 # |---|---|---|
 # | `parameters()` / `named_parameters()` | parameters / (qualified name, parameter) | yes, `recurse=False` for own only |
 # | `children()` / `named_children()` | direct submodules / (name, submodule) | no |
-# | `modules()` / `named_modules()` | the module and all submodules / (qualified name, module) | yes, root first |
+# | `modules()` / `named_modules()` | the module and all submodules, each once / (qualified name, module) | yes, root first |
 #
-# `buffers()` and `named_buffers()` work like the parameter pair. All six are generators.
+# `buffers()` and `named_buffers()` work like the parameter pair. All of them are generators,
+# and `named_parameters()` and `named_modules()` take `remove_duplicate=False` to see repeats.
 
 # %% [markdown]
 # ## Finding one tensor by name
@@ -552,8 +553,8 @@ print(model[1].level)
 # - **`state_dict()` is not a list of parameters.** It also holds buffers (BatchNorm's
 #   `running_mean`), repeats a shared tensor under each of its names, and its values are
 #   detached references (`requires_grad` False) to the live tensors: deep-copy for a snapshot.
-# - **A shared parameter counts once.** `parameters()` already skips repeats; walking the
-#   modules or `state_dict()` yourself counts it twice.
+# - **A shared parameter counts once.** `parameters()` already skips repeats; adding up the
+#   entries of `state_dict()`, or each module's own parameters, counts a tied weight twice.
 # - **A buffer updated from the input in `forward`** needs `torch.no_grad()` (or
 #   `x.detach()`), and only when `self.training` is True; in eval mode, leave it untouched.
 # - **`persistent=False`** keeps a buffer out of `state_dict()`, but `.to()` still moves it.

@@ -128,7 +128,7 @@ print(layer.weight.is_leaf, layer.weight.grad_fn)
 # %% [markdown]
 # ## Why not `.data`
 #
-# The seed posts write `param.data.normal_(...)` and `param.data += 1`. That runs, but `.data` is
+# Older tutorials write `param.data.normal_(...)` and `param.data += 1`. That runs, but `.data` is
 # a back door that autograd cannot see, and PyTorch's developers discourage it. Here a value that
 # backward still needs is changed through `.data` after the forward pass:
 
@@ -155,11 +155,11 @@ except RuntimeError as e:
 
 # %% [markdown]
 # A loud error instead of a wrong gradient: use `torch.no_grad()` (or the `nn.init` functions,
-# which use it) wherever the seeds use `.data`.
+# which use it) wherever older code uses `.data`.
 #
 # ## Initializing by parameter name
 #
-# The seeds initialize a network by looping over `named_parameters()` and looking at the names:
+# Many tutorials initialize a network by looping over `named_parameters()` and looking at the names:
 
 # %%
 net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1))
@@ -222,7 +222,7 @@ print(net[0].bias, net[2].bias)
 #
 # ## `isinstance`, not class names
 #
-# Another pattern from the seeds (it comes from early GAN code) tests the class *name*:
+# Another common pattern (it comes from early GAN code) tests the class *name*:
 # `if m.__class__.__name__.find('Linear') != -1`. The next cell compares three tests on four modules.
 
 # %%
@@ -264,7 +264,7 @@ except AttributeError as e:
 # ## Dispatch over `modules()`
 #
 # Instead of `apply` you can loop over `net.modules()` yourself (it also yields `net` first) and
-# branch with `isinstance`. This is how torchvision initializes its ResNets:
+# branch with `isinstance`. torchvision initializes its ResNet and VGG models this way:
 
 # %%
 cnn = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
@@ -287,8 +287,8 @@ print(f"conv std {cnn[0].weight.std().item():.3f}, fc std {cnn[5].weight.std().i
 #
 # ## A custom initializer
 #
-# When `nn.init` lacks what you need, write an in-place function under `torch.no_grad()`. The seeds'
-# example: each weight is 0 with probability 1/2 and otherwise uniform on [−10, −5] ∪ [5, 10].
+# When `nn.init` lacks what you need, write an in-place function under `torch.no_grad()`. A classic
+# teaching example: each weight is 0 with probability 1/2 and otherwise uniform on [−10, −5] ∪ [5, 10].
 # Drawing from U(−10, 10) and zeroing everything with |x| < 5 gives exactly that:
 
 # %%
@@ -308,7 +308,7 @@ print(net[0].weight)
 # %% [markdown]
 # Half of U(−10, 10) lies in (−5, 5), hence the zeros; what survives is uniform on the two outer
 # intervals. (A `-0.` is a zero that kept the sign of the value it replaced; it equals 0.) The
-# seeds' other trick, `param.data += 1`, becomes:
+# `.data` way of shifting a bias, `param.data += 1`, becomes:
 
 # %%
 with torch.no_grad():
@@ -377,7 +377,7 @@ print(bn.running_mean, bn.num_batches_tracked)
 #
 # ## Lazy modules
 #
-# The seed post says that, unlike MXNet's deferred initialization, PyTorch needs every input size
+# Older tutorials say that, unlike MXNet's deferred initialization, PyTorch needs every input size
 # when the model is defined. That is outdated: since PyTorch 1.8, lazy modules such as
 # `nn.LazyLinear` and `nn.LazyConv2d` infer their input size from the first batch. Until then their
 # parameters have no shape:

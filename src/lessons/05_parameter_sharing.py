@@ -30,6 +30,7 @@ class TwiceMLP(nn.Module):
         h = torch.relu(self.shared(h))      # the same layer again: the same weight and bias
         return self.out(h)
 
+
 net = TwiceMLP(4)
 print(net)
 print(net(torch.randn(2, 4)).shape)
@@ -95,7 +96,8 @@ print(list(sd.keys()))
 print(sd["2.weight"].data_ptr() == sd["4.weight"].data_ptr())
 
 # %% [markdown]
-# (`torch.save` keeps that sharing in the file; lesson 07 shows the formats that do not.)
+# (`torch.save` keeps that sharing in the file. safetensors' `save_file` refuses tensors that share
+# memory; its `save_model` handles tied weights.)
 #
 # ## Gradients of a shared parameter add up: 3 + 3 = 6
 #
@@ -199,6 +201,7 @@ class TinyLM(nn.Module):
     def forward(self, tokens):
         return self.head(torch.tanh(self.embed(tokens)))
 
+
 lm = TinyLM(100, 16)
 print(lm.head.weight is lm.embed.weight)
 print([name for name, _ in lm.named_parameters()], list(lm.state_dict().keys()))
@@ -218,8 +221,10 @@ print([name for name, _ in lm.named_parameters()], list(lm.state_dict().keys()))
 def count_unique(model):
     return sum(p.numel() for p in model.parameters())
 
+
 def count_naive(model):
     return sum(t.numel() for t in model.state_dict().values())
+
 
 print(count_unique(lm), count_naive(lm))
 

@@ -27,6 +27,7 @@ class CenteredLayer(nn.Module):
     def forward(self, x):
         return x - x.mean()
 
+
 layer = CenteredLayer()
 print(layer(torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])))
 print(list(layer.parameters()), layer.state_dict())
@@ -58,6 +59,7 @@ class MyDense(nn.Module):
     def forward(self, x):
         return F.relu(x @ self.weight + self.bias)
 
+
 dense = MyDense(5, 3)
 print(list(dense._parameters.keys()), type(dense.weight).__name__)
 print(dense(torch.rand(2, 5)).shape)
@@ -85,6 +87,7 @@ class MyListDense(nn.Module):
             x = x @ weight
         return x
 
+
 net = MyListDense()
 print(net)
 print(type(net.params[3]).__name__, net(torch.ones(1, 4)).shape)
@@ -106,6 +109,7 @@ class MyDictDense(nn.Module):
 
     def forward(self, x, choice="linear1"):
         return x @ self.params[choice]
+
 
 net = MyDictDense()
 x = torch.ones(1, 4)
@@ -143,6 +147,7 @@ class ReprDense(MyDense):
 
     def extra_repr(self):
         return f"in_units={self.in_units}, units={self.units}"
+
 
 print(nn.Sequential(ReprDense(5, 3), nn.ReLU(), ReprDense(3, 1)))
 
@@ -218,6 +223,7 @@ class LeakyDropoutMLP(nn.Module):
         h = F.dropout(F.relu(self.fc1(x)), self.p)      # bug: training defaults to True
         return self.fc2(h)
 
+
 net = LeakyDropoutMLP().eval()
 x = torch.randn(3, 8)
 print(net.training, net(x).flatten(), net(x).flatten(), sep="\n")
@@ -232,6 +238,7 @@ class FixedDropoutMLP(LeakyDropoutMLP):
     def forward(self, x):
         h = F.dropout(F.relu(self.fc1(x)), self.p, training=self.training)
         return self.fc2(h)
+
 
 fixed = FixedDropoutMLP()
 fixed.load_state_dict(net.state_dict())

@@ -50,7 +50,7 @@ check_init_normal(init_normal_, std=2.0, in_features=60, out_features=250, trick
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Exercise 2: the seeds' weird initializer (2 points)
+# ## Exercise 2: a weird initializer of your own (2 points)
 #
 # Write `weird_init_(tensor)`: it changes `tensor` in place so that each element becomes
 #

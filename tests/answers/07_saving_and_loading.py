@@ -214,7 +214,7 @@ def load_matching(model, state_dict):
     model.load_state_dict(matching, strict=False)
     return [k for k in state_dict if k not in matching]
 
-# %% ex07_load_matching wrong model keys the state_dict lacks
+# %% ex07_load_matching wrong model keys that the state_dict lacks
 def load_matching(model, state_dict):
     """Returns what the model missed instead of what the state_dict could not give."""
     own = model.state_dict()
