@@ -115,7 +115,8 @@ class Exercise:
         self.shape(actual, tuple(expected.shape), what)
         expected = expected.to(actual.device, actual.dtype) if actual.is_floating_point() else expected.to(actual.device)
         if not torch.allclose(actual.detach(), expected.detach(), atol=atol, rtol=rtol):
-            diff = (actual.detach().double() - expected.detach().double()).abs().max().item()
+            # on the CPU in float64: MPS has no float64
+            diff = (actual.detach().cpu().double() - expected.detach().cpu().double()).abs().max().item()
             message = f"{what} has the wrong values (largest difference {diff:.3g})"
             self.fail(f"{message}: {hint}" if hint else message)
 
@@ -170,14 +171,22 @@ class exercise:  # noqa: N801 - used like a function: ``with exercise(id, device
 
 @contextlib.contextmanager
 def seeded(seed: int) -> Iterator[None]:
-    """Seed the CPU generator for the block and restore the notebook's generator afterwards.
+    """Seed the generators for the block and restore the notebook's generators afterwards.
 
     Checks draw their inputs on the CPU and move them, so the same seed gives the same
-    inputs on every device, and running a test cell never shifts the learner's random stream.
+    inputs on every device, and running a test cell never shifts the learner's random
+    streams (CPU, CUDA or MPS).
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
+    cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    mps = getattr(torch, "mps", None)
+    mps_state = mps.get_rng_state() if mps is not None and torch.backends.mps.is_available() else None
+    try:
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        if mps_state is not None:
+            mps.set_rng_state(mps_state)
 
 
 def on_every_device(exercise_id: str, check: Callable[[Exercise], None]) -> None:

@@ -31,7 +31,8 @@ def check_shared_net(make_shared_net: Callable[[int], nn.Sequential], features: 
         a, relu1, again, relu2, b = list(net)
         common.linear(ex, a, features, features, "layer 0 (Linear A)")
         for index, layer in ((1, relu1), (3, relu2)):
-            ex.require(isinstance(layer, nn.ReLU), f"layer {index} should be an nn.ReLU, got {type(layer).__name__}")
+            ex.require(isinstance(layer, nn.ReLU),
+                       f"layer {index} should be an nn.ReLU, got {type(layer).__name__}")
         _require_same_module(ex, a, again)
         ex.require(b is not a, "layer 4 (Linear B) is Linear A again: B must be a new nn.Linear(features, 1)")
         common.linear(ex, b, features, 1, "layer 4 (Linear B)")

@@ -128,9 +128,11 @@ def _my_linear_parameters(ex: Exercise, layer: nn.Module, name: str, in_features
     ex.shape(weight, (out_features, in_features), "weight")
     expected = {"weight", "bias"} if bias else {"weight"}
     if not bias:
-        ex.require(getattr(layer, "bias", "missing") is None,
+        ex.require(hasattr(layer, "bias"), "with bias=False, MyLinear has no attribute 'bias': declare it absent "
+                                           "with self.register_parameter('bias', None), as nn.Linear does")
+        ex.require(layer.bias is None,
                    f"with bias=False, bias should be None (self.register_parameter('bias', None)), got "
-                   f"{type(getattr(layer, 'bias', None)).__name__}: a zero tensor would still be trained "
+                   f"{type(layer.bias).__name__}: a zero tensor would still be trained "
                    "and saved")
         keys = list(layer.state_dict().keys())
         ex.require(keys == ["weight"], f"with bias=False, state_dict() should hold only 'weight', it holds {keys}")
@@ -154,16 +156,18 @@ def _check_uniform(ex: Exercise, tensor: torch.Tensor, bound: float, what: str) 
     with probability 1e-9 per side (about 8 % of the bound for 500 values, 30 % for 128); the spread
     is tested from 500 values on, with margins of more than 6 standard deviations.
     """
-    values = tensor.detach().double().flatten()
+    values = tensor.detach().cpu().double().flatten()   # float64 on the CPU: MPS has no float64
     n = values.numel()
-    rule = "nn.Linear draws it with " + ("init.kaiming_uniform_(weight, a=math.sqrt(5))" if what.startswith("weight")
-                                         else "init.uniform_(bias, -bound, bound), bound = 1/sqrt(in_features)")
+    rule = "nn.Linear draws it with " + (
+        "init.kaiming_uniform_(weight, a=math.sqrt(5))" if what.startswith("weight")
+        else "init.uniform_(bias, -bound, bound), bound = 1/sqrt(in_features)")
     ex.require(bool(torch.isfinite(values).all()), f"{what} holds inf or nan: torch.empty only allocates "
                                                    f"memory, so fill it in reset_parameters(); {rule}")
     ex.require(bool((values != 0).any()), f"{what} is all zeros: {rule}")
     low, high = values.min().item(), values.max().item()
     ex.require(low >= -bound * (1 + 1e-4) and high <= bound * (1 + 1e-4),
-               f"{what} has values in [{low:.3g}, {high:.3g}], beyond ±1/sqrt(in_features) = ±{bound:.3g}: {rule}")
+               f"{what} has values in [{low:.3g}, {high:.3g}], beyond ±1/sqrt(in_features) = "
+               f"±{bound:.3g}: {rule}")
     slack = 2 * (1 - 1e-9 ** (1 / n))               # P(no value beyond (1 - slack) * bound, one side) = 1e-9
     if slack < 0.6:
         ex.require(low < -bound * (1 - slack) and high > bound * (1 - slack),
@@ -315,7 +319,7 @@ def _check_train_hidden(ex: Exercise, hidden: torch.Tensor, z: torch.Tensor, y: 
             ex.fail("in training mode no hidden unit was zeroed: apply dropout(p) to the hidden activations, "
                     "between the ReLU and the second Linear")
         if n_live >= 200:
-            frac = dropped[live].double().mean().item()
+            frac = dropped[live].float().mean().item()
             tolerance = max(0.05, 6 * math.sqrt(rate * (1 - rate) / n_live))
             ex.require(abs(frac - rate) <= tolerance,
                        f"dropout zeroed {frac:.0%} of the hidden units, expected about p = {rate:g}: p is the "

@@ -224,8 +224,9 @@ print(torch.get_default_device())
 
 # %% [markdown]
 # An explicit `device=` always wins over both. Building a model under `with torch.device("meta")`
-# allocates no memory at all, which is how very large models are set up (lesson 04). The docs
-# warn that `set_default_device` makes every torch call a little slower; prefer passing `device`.
+# allocates no memory at all: very large models are set up that way, then given real memory with
+# `model.to_empty(device=...)` and initialized again. The docs warn that `set_default_device`
+# makes every torch call a little slower; prefer passing `device`.
 #
 # ## The seed's first bug: a plain tensor attribute
 #
@@ -237,7 +238,6 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.weight = torch.rand(3, 4)     # a plain tensor: not registered
-
     def forward(self, x):
         return F.linear(x, self.weight)
 
@@ -257,7 +257,6 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.weight = nn.Parameter(torch.rand(3, 4))     # registered by the assignment itself
-
     def forward(self, x):
         return F.linear(x, self.weight)
 
@@ -280,7 +279,6 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.linears = [nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 2)]   # a plain list
-
     def forward(self, x):
         for linear in self.linears:
             x = F.relu(linear(x))
@@ -302,7 +300,6 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.linears = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 2)])
-
     def forward(self, x):
         for linear in self.linears:
             x = F.relu(linear(x))
@@ -385,8 +382,8 @@ print("buffer alias:   ", s is net.scale, s.dtype, "but net.scale is", net.scale
 # (build it after the move anyway). The buffer alias now points at the stale copy: always read a
 # buffer as `self.scale`, never keep it in another attribute or a list. Replacing a parameter
 # after building the optimizer (`net.weight = nn.Parameter(...)`) breaks the link the same way.
-# The meta device is an exception: its tensors cannot share the CPU's storage type, so moving to
-# `meta` creates new Parameter objects.
+# The meta device is an exception: a meta tensor cannot be swapped in under an existing CPU
+# Parameter, so moving to `meta` creates new Parameter objects.
 #
 # ## Loading a checkpoint on another device
 #
@@ -544,12 +541,12 @@ def matmul_ms(n: int, dev: torch.device, repeats: int = 5) -> float:
 if torch.cuda.is_available():
     import matplotlib.pyplot as plt
     sizes = [128, 256, 512, 1024, 2048]
-    cpu_ms = [matmul_ms(n, torch.device("cpu")) for n in sizes]
-    gpu_ms = [matmul_ms(n, torch.device("cuda")) for n in sizes]
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.plot(sizes, cpu_ms, "o-", label="CPU")
-    ax.plot(sizes, gpu_ms, "s-", label=torch.cuda.get_device_name(0))
-    ax.set(xscale="log", yscale="log", xlabel="n (an n × n matrix product)", ylabel="ms per product")
+    for dev, label in [("cpu", "CPU"), ("cuda", torch.cuda.get_device_name(0))]:
+        ax.plot(sizes, [matmul_ms(n, torch.device(dev)) for n in sizes], "o-", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set(xticks=sizes, xticklabels=sizes, yscale="log", xlabel="n (an n × n matrix product)",
+           ylabel="ms per product")
     ax.legend()
     plt.show()
 else:

@@ -1,0 +1,1 @@
+"""Fixtures of the grader's tests: synthetic classes (:mod:`.classroom`) and bad submissions (:mod:`.bad`)."""
