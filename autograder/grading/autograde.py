@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ class OverwriteCells(_Shared, pp.OverwriteCells):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._ids(resources)
         nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+        for cell in nb.cells:       # DeduplicateIds leaves {} on the extra copies; add_missing_* needs grade_id
+            if cell.get("metadata", {}).get("nbgrader") == {}:
+                del cell.metadata["nbgrader"]
         if self.add_missing_cells:
             nb, resources = self.add_missing_grade_cells(nb, resources)
             nb, resources = self.add_missing_task_cells(nb, resources)
@@ -100,6 +104,25 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def cell_label(grade_id: str) -> str:
+    """How feedback names a cell: "the test cell of ex01_mlp", "the set-up cell", "cell ex01_mlp"."""
+    if grade_id.endswith("_tests"):
+        return f"the test cell of {grade_id[:-len('_tests')]}"
+    if grade_id.startswith("setup"):
+        return "the set-up cell"
+    return f"your answer cell {grade_id}"
+
+
+#: nbgrader's warnings while sanitizing, and what they mean for the learner.
+REPAIRS = (
+    (re.compile(r"Attribute 'cell_type' for cell (\S+) has changed"), "{0} had been changed to another cell type; "
+                                                                      "it was turned back before grading"),
+    (re.compile(r"Cell with id '(\S+)' exists multiple times"), "{0} appears more than once; only its last copy "
+                                                                "was graded"),
+    (re.compile(r"Missing grade cell (\S+) encountered"), "{0} was missing; it was put back before grading"),
+)
+
+
 class Autograder:
     """The parent's half of ``nbgrader autograde`` for one scratch course."""
 
@@ -112,6 +135,7 @@ class Autograder:
         self.finishers = [self._make(cls) for cls in converter.autograde_preprocessors if cls is not pp.Execute]
         self.create_student = converter.create_student
         self._submissions: set[tuple[str, str]] = set()
+        self._released: dict[tuple[str, str], dict[str, str]] = {}
 
     def _make(self, cls: type) -> Any:
         instance = SHARED.get(cls, cls)(config=self.course.config, log=self.course.log)
@@ -130,7 +154,9 @@ class Autograder:
                              "db_url": self.course.db_url}}
 
     def sanitize(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, list[str]]:
-        """nbgrader's sanitize preprocessors; returns the notebook and nbgrader's warnings about it."""
+        """nbgrader's sanitize preprocessors; returns the notebook and what they had to repair, in words."""
+        ids = resources["nbgrader"]
+        notes = self._edited(nb, ids["assignment"], ids["notebook"])
         collect = _Collect()
         self.course.log.addHandler(collect)
         try:
@@ -138,7 +164,30 @@ class Autograder:
                 nb, resources = preprocessor(nb, resources)
         finally:
             self.course.log.removeHandler(collect)
-        return nb, collect.messages
+        for message in collect.messages:
+            for pattern, text in REPAIRS:
+                match = pattern.search(message)
+                if match:
+                    notes.append(text.format(cell_label(match.group(1))))
+        return nb, list(dict.fromkeys(notes))
+
+    def _edited(self, nb: NotebookNode, assignment: str, notebook: str) -> list[str]:
+        """Locked cells whose source differs from the released notebook's (hidden tests aside)."""
+        key = (assignment, notebook)
+        if key not in self._released:
+            release = self.course.root / self.course.config.CourseDirectory.get("release_directory", "release")
+            path = release / assignment / f"{notebook}.ipynb"
+            cells = nbformat.read(str(path), 4).cells if path.exists() else []
+            self._released[key] = {c.metadata.nbgrader["grade_id"]: c.source for c in cells
+                                   if c.get("metadata", {}).get("nbgrader", {}).get("locked")}
+        released = self._released[key]
+        notes = []
+        for cell in nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") if isinstance(cell, dict) else None
+            if gid in released and isinstance(cell.get("source"), str) and cell.source != released[gid]:
+                notes.append(f"{cell_label(gid)} had been edited; it was restored from the course's version "
+                             "before grading")
+        return notes
 
     def open_submission(self, student: str, assignment: str, timestamp_dir: Path | None) -> None:
         """What nbgrader's ``init_assignment`` does once per (student, assignment)."""

@@ -19,8 +19,12 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
+from jupyter_client import AsyncKernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpec
 from nbclient.exceptions import CellControlSignal, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
@@ -45,6 +49,37 @@ class GradingExecute(Execute):
                     outs.append(new_output("stream", name="stdout", text=note))
                 return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+class FastReadyClient(AsyncKernelClient):
+    """A kernel client that is ready once ``kernel_info`` is answered and IOPub delivers.
+
+    jupyter_client's ``wait_for_ready`` then also waits for 0.2 s of IOPub silence; nbclient
+    matches every output to its request, so that wait buys nothing here.
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout or 60)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)   # IOPub is subscribed
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    wait_for_ready = _async_wait_for_ready
 
 
 class KernelStartError(RuntimeError):
@@ -95,7 +130,7 @@ def _exit_reason(client: GradingExecute) -> str:
         return f"the kernel was killed by signal {signum}{hint}"
     if code is None:
         return "the kernel died"
-    return f"the kernel exited with code {code}"
+    return f"the kernel exited with code {code}" + (" (os._exit or sys.exit?)" if code in (0, 1) else "")
 
 
 class NotebookRunner:
@@ -109,8 +144,17 @@ class NotebookRunner:
         self.grace = unresponsive_grace
         self.max_kernel_starts = max_kernel_starts
 
+    def _manager(self) -> AsyncKernelManager:
+        """A kernel manager whose kernel is started by our kernel source's command."""
+        km = AsyncKernelManager(kernel_name="python3")
+        km._kernel_spec = KernelSpec(argv=self.kernels.argv(), display_name="Python 3 (grading)",
+                                     language="python", interrupt_mode="signal")
+        km.client_factory = FastReadyClient
+        km.shutdown_wait_time = 1.0
+        return km
+
     def _client(self, nb: NotebookNode, workdir: Path) -> GradingExecute:
-        client = GradingExecute(km=self.kernels.manager(), config=self.config, timeout=self.timeout,
+        client = GradingExecute(km=self._manager(), config=self.config, timeout=self.timeout,
                                 interrupt_on_timeout=True, allow_errors=True, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(workdir)}},
                                 extra_arguments=["--HistoryManager.enabled=False"])
@@ -167,8 +211,7 @@ class NotebookRunner:
                 await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
             except DeadKernelError:
                 reason = _exit_reason(client)
-                cell.setdefault("outputs", []).append(
-                    _error("DeadKernelError", f"{reason} while running this cell"))
+                cell.setdefault("outputs", []).append(_error("DeadKernelError", reason))
                 result.died[index] = reason
                 return index + 1
             except CellControlSignal as err:   # the reply came, its output did not (an output flood?)

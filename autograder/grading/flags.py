@@ -7,8 +7,10 @@ threads, ``ctypes``). A flag is a reason to read the submission, not a verdict.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from nbformat import NotebookNode
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: Roots whose attributes an answer has no business assigning to.
 PROTECTED = {"torch", "nn", "F", "autograder", "builtins", "sys", "importlib", "IPython", "ipykernel", "np", "numpy"}

@@ -17,14 +17,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Empty
-
-from jupyter_client import AsyncKernelManager
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.kernelspec import KernelSpec
 
 from .sandbox import COPY, PackageImage, remove
 
@@ -76,37 +70,6 @@ def unprivileged_uid(paths: list[Path]) -> int:
     return NOBODY if done.returncode == 0 else -1
 
 
-class FastReadyClient(AsyncKernelClient):
-    """A kernel client that is ready once ``kernel_info`` is answered and IOPub delivers.
-
-    jupyter_client's ``wait_for_ready`` then also waits for 0.2 s of IOPub silence; nbclient
-    matches every output to its request, so that wait buys nothing here.
-    """
-
-    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout or 60)
-        while True:
-            self.kernel_info()
-            try:
-                reply = await self.shell_channel.get_msg(timeout=1)
-            except Empty:
-                reply = None
-            if reply is not None and reply["msg_type"] == "kernel_info_reply":
-                try:
-                    await self.iopub_channel.get_msg(timeout=0.2)   # IOPub is subscribed
-                except Empty:
-                    pass
-                else:
-                    self._handle_kernel_info_reply(reply)
-                    return
-            if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-
-    wait_for_ready = _async_wait_for_ready
-
-
 class _Kernels:
     """Scratch directories and kernel managers shared by both kinds of kernel source."""
 
@@ -139,19 +102,18 @@ class _Kernels:
                    PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(workdir / COPY))
         return env
 
-    def spec(self) -> KernelSpec:
+    def argv(self) -> list[str]:
+        """The kernel command jupyter_client runs (``{connection_file}`` filled in by it)."""
         raise NotImplementedError
-
-    def manager(self) -> AsyncKernelManager:
-        """A kernel manager for one notebook (the kernel starts when nbclient asks)."""
-        km = AsyncKernelManager(kernel_name="python3")
-        km._kernel_spec = self.spec()
-        km.client_factory = FastReadyClient
-        km.shutdown_wait_time = 1.0
-        return km
 
     def cleanup(self, workdir: Path) -> None:
         remove(workdir)
+
+    def start(self) -> None:
+        """Start what serves kernels (without waiting for it)."""
+
+    def wait_ready(self) -> None:
+        """Block until kernels can be started."""
 
     def close(self) -> None:
         """Stop whatever serves kernels."""
@@ -162,14 +124,10 @@ class FreshKernels(_Kernels):
 
     name = "fresh"
 
-    def start(self) -> None:
-        """Nothing to start ahead."""
-
-    def spec(self) -> KernelSpec:
+    def argv(self) -> list[str]:
         wrapper = [sys.executable, "-I", "-S", str(LIMITED), "--memory", str(self.limits.memory),
                    "--file-size", str(self.limits.file_size), "--uid", str(self.limits.uid), "--"]
-        return KernelSpec(argv=[*wrapper, sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                          display_name="Python 3 (grading)", language="python", interrupt_mode="signal")
+        return [*wrapper, sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
 class ForkKernels(_Kernels):
@@ -185,8 +143,8 @@ class ForkKernels(_Kernels):
         self.log = log
         self.server: subprocess.Popen | None = None
 
-    def start(self, wait: bool = True) -> None:
-        """Start the server (it imports torch: a second or two); ``wait`` until it is ready."""
+    def start(self) -> None:
+        """Start the server; it imports torch (a second or two) while the caller goes on."""
         command = [sys.executable, "-I", str(FORKSERVER), str(self.socket), "--memory", str(self.limits.memory), "--file-size", str(self.limits.file_size),
                    "--threads", str(self.limits.threads), "--uid", str(self.limits.uid),
                    "--preload", *self.preload]
@@ -196,8 +154,6 @@ class ForkKernels(_Kernels):
                                        env=env, cwd=self.run_dir, start_new_session=True)
         if stderr is not subprocess.DEVNULL:
             stderr.close()
-        if wait:
-            self.wait_ready()
 
     def wait_ready(self) -> None:
         """Block until the server has imported its modules and listens."""
@@ -206,10 +162,8 @@ class ForkKernels(_Kernels):
         if line.strip() != b"ready":
             raise RuntimeError(f"the kernel fork server did not start (see {self.log or 'its log'})")
 
-    def spec(self) -> KernelSpec:
-        return KernelSpec(argv=[sys.executable, "-I", "-S", str(FORKCLIENT), str(self.socket),
-                                "-f", "{connection_file}"],
-                          display_name="Python 3 (forked for grading)", language="python", interrupt_mode="signal")
+    def argv(self) -> list[str]:
+        return [sys.executable, "-I", "-S", str(FORKCLIENT), str(self.socket), "-f", "{connection_file}"]
 
     def close(self) -> None:
         if self.server is None:

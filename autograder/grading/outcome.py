@@ -8,29 +8,24 @@ sentence) — never its traceback, which would show the hidden tests' source.
 from __future__ import annotations
 
 import logging
-import re
 
 from nbformat import NotebookNode
 from nbgrader.utils import determine_grade
 
 from .execute import Execution
-from .integrity import Findings, grade_id, is_grade, is_setup, is_solution
+from .integrity import INJECTED, Findings, grade_id, is_grade, is_setup, is_solution
 from .results import ExerciseResult, NotebookResult, clean
 
 _QUIET = logging.getLogger("autograder.grading.quiet")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
-#: nbgrader's warnings while sanitizing, in words for the learner.
-SANITIZE_NOTES = (
-    (re.compile(r"Attribute 'checksum' for cell (\S+) has changed"), "cell {0} had been edited; it was restored "
-                                                                     "from the course's version before grading"),
-    (re.compile(r"Attribute 'cell_type' for cell (\S+) has changed"), "cell {0} had been changed to another cell "
-                                                                      "type; it was turned back before grading"),
-    (re.compile(r"Cell with id '(\S+)' exists multiple times"), "cell {0} appears more than once; only its last "
-                                                                "copy was graded"),
-    (re.compile(r"Missing grade cell (\S+) encountered"), "cell {0} was missing; it was put back before grading"),
-)
+def memory_text(size: int) -> str:
+    """``2147483648`` -> ``"2 GiB"``."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} bytes"
 
 
 def exercise_of(test_id: str) -> str:
@@ -46,13 +41,15 @@ def test_message(cell: NotebookNode, timeout: int) -> str:
     """Why a test cell scored less than full points, in one or two sentences."""
     errors = _errors(cell)
     if errors:
-        error = errors[-1] if errors[0].get("ename") == "KeyboardInterrupt" else errors[0]
+        error = errors[0]
         ename, evalue = error.get("ename", "Error"), clean(error.get("evalue", ""))
         if ename in ("ExerciseFailure", "NotAttempted"):
             return evalue
-        if ename == "CellTimeoutError":
+        if ename == "CellTimeoutError" or any(e.get("ename") == "CellTimeoutError" for e in errors):
             return f"the test ran longer than {timeout} s and was stopped (an endless loop in your code?)"
-        if ename in ("DeadKernelError", "NotRun", "GradingIntegrityError"):
+        if ename == "DeadKernelError":
+            return f"your code stopped the kernel while the test ran ({evalue})"
+        if ename in ("NotRun", "GradingIntegrityError"):
             return evalue[:1].upper() + evalue[1:]
         return f"{ename}: {evalue}" if evalue else ename
     if any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in cell.get("outputs", [])):
@@ -60,33 +57,37 @@ def test_message(cell: NotebookNode, timeout: int) -> str:
     return "partial credit"
 
 
-def _label(cell: NotebookNode, number: int) -> str:
+def _label(cells: list[NotebookNode], index: int) -> str:
+    """How a note names cell ``index`` of the executed copy (numbered as in the submission)."""
+    cell = cells[index]
     gid = grade_id(cell)
+    if cell.get("metadata", {}).get(INJECTED):
+        return "the grader's guard cell"
     if is_solution(cell) and gid:
         return f"your answer cell {gid}"
     if is_grade(cell) and gid:
         return f"the test cell of {exercise_of(gid)}"
     if is_setup(cell):
         return "the set-up cell"
+    number = sum(1 for c in cells[: index + 1] if not c.get("metadata", {}).get(INJECTED))
     return f"cell {number}"
 
 
 def _answer_problem(cell: NotebookNode, timeout: int) -> str:
     """What went wrong in an answer cell ("" when it ran, or was simply not attempted)."""
-    for error in _errors(cell):
-        ename, evalue = error.get("ename", "Error"), clean(error.get("evalue", ""), 300)
-        if ename == "NotImplementedError":
-            return ""
-        if ename == "CellTimeoutError":
-            return f"your answer cell ran longer than {timeout} s and was stopped"
-        if ename == "DeadKernelError":
-            return f"your answer cell stopped the kernel ({evalue})"
-        return f"your answer cell raised {ename}: {evalue}" if evalue else f"your answer cell raised {ename}"
-    return ""
+    errors = {e.get("ename", "Error"): clean(e.get("evalue", ""), 300) for e in _errors(cell)}
+    if not errors or "NotImplementedError" in errors:
+        return ""
+    if "CellTimeoutError" in errors:
+        return f"your answer cell ran longer than {timeout} s and was stopped"
+    if "DeadKernelError" in errors:
+        return f"your answer cell stopped the kernel ({errors['DeadKernelError']})"
+    ename, evalue = next(iter(errors.items()))
+    return f"your answer cell raised {ename}: {evalue}" if evalue else f"your answer cell raised {ename}"
 
 
 def build_result(nb: NotebookNode, execution: Execution | None, findings: Findings | None, base: NotebookResult,
-                 timeout: int, sanitize_warnings: list[str], flags: list[str]) -> NotebookResult:
+                 timeout: int, repairs: list[str], flags: list[str], memory: int = 0) -> NotebookResult:
     """Fill ``base`` (ids, status, digests) from the recorded notebook ``nb``."""
     answers = {grade_id(c): c for c in nb.cells if is_solution(c) and grade_id(c)}
     last_answer: NotebookNode | None = None
@@ -102,22 +103,21 @@ def build_result(nb: NotebookNode, execution: Execution | None, findings: Findin
         if score < max_score:
             answer = answers.get(exercise_of(test_id), last_answer)
             parts = [_answer_problem(answer, timeout) if answer is not None else "", test_message(cell, timeout)]
-            message = clean("; then ".join(p for p in parts if p))
+            message = "; then ".join(p for p in parts if p)
+            if "MemoryError" in message or "can't allocate memory" in message or "out of memory" in message:
+                message += f" (each notebook may use {memory_text(memory)} of memory)" if memory else ""
+            message = clean(message)
         base.exercises.append(ExerciseResult(exercise_of(test_id), test_id, score, float(max_score), message))
-    for warning in sanitize_warnings:
-        for pattern, text in SANITIZE_NOTES:
-            match = pattern.search(warning)
-            if match:
-                base.notes.append(text.format(match.group(1)))
+    base.notes += repairs
     if execution is not None:
         cells = execution.notebook.cells
         for index, reason in execution.died.items():
-            base.notes.append(f"{_label(cells[index], index)} stopped the kernel ({reason}); the cells after it ran "
+            base.notes.append(f"{_label(cells, index)} stopped the kernel ({reason}); the cells after it ran "
                               "in a new kernel")
         for index in execution.timed_out:
-            base.notes.append(f"{_label(cells[index], index)} ran longer than {timeout} s and was stopped")
+            base.notes.append(f"{_label(cells, index)} ran longer than {timeout} s and was stopped")
         for index in execution.replaced:
-            base.notes.append(f"{_label(cells[index], index)} ignored the stop request; the kernel was replaced")
+            base.notes.append(f"{_label(cells, index)} ignored the stop request; the kernel was replaced")
         if execution.tampered:
             base.flags.append("changed the grader's copy of the checks: " + ", ".join(execution.tampered[:5]))
         base.seconds = round(execution.seconds, 3)

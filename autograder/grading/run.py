@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +27,9 @@ from .execute import Execution, KernelStartError, NotebookRunner
 from .flags import flag_notebook
 from .integrity import Plan, collect, inject
 from .kernels import GIB, Limits, kernel_source, unprivileged_uid
-from .outcome import build_result
+from .outcome import build_result, exercise_of
 from .progressbar import ProgressBar
-from .results import FAILED, GRADED, MISSING, UNREADABLE, NotebookResult, ResultStore, clean
+from .results import FAILED, GRADED, MISSING, UNREADABLE, ExerciseResult, NotebookResult, ResultStore, clean
 from .sandbox import PackageImage, remove, run_dir
 from .submissions import Submission, discover
 
@@ -60,7 +61,7 @@ class Job:
     resources: dict
     executed: NotebookNode
     plan: Plan
-    warnings: list[str]
+    repairs: list[str]
     flags: list[str]
 
 
@@ -108,6 +109,13 @@ class Grader:
             shutil.copyfile(submission.timestamp, folder / "timestamp.txt")
         return target
 
+    def _maybe_todo(self, submission: Submission) -> bool:
+        """A quick look, before nbgrader is set up: might this submission need a kernel?"""
+        if self.options.force or submission.path is None:
+            return self.options.force
+        previous = self.store.get(submission.student, submission.assignment, submission.notebook)
+        return previous is None or previous.status == FAILED or previous.submission_sha256 != file_digest(submission.path)
+
     def _done(self, submission: Submission, digest: str, source: str,
               recorded: dict[tuple[str, str], dict[str, float | None]]) -> bool:
         previous = self.store.get(submission.student, submission.assignment, submission.notebook)
@@ -135,14 +143,14 @@ class Grader:
         resources = autograder.resources(submission.student, submission.assignment, submission.notebook, path)
         try:
             nb = nbformat.read(str(path), as_version=4)
-            nb, warnings = autograder.sanitize(nb, resources)
+            nb, repairs = autograder.sanitize(nb, resources)
         except Exception as err:  # noqa: BLE001 - any unreadable file is reported, the run goes on
             result.status = UNREADABLE
             result.notes.append(clean(f"this file could not be graded as a notebook ({type(err).__name__}: {err})", 300))
             self._zero(submission, result)
             return None
         executed, plan = inject(nb)
-        return Job(submission, result, resources, executed, plan, warnings, flag_notebook(nb.cells))
+        return Job(submission, result, resources, executed, plan, repairs, flag_notebook(nb.cells))
 
     def _zero(self, submission: Submission, result: NotebookResult) -> None:
         autograder = self._autograder
@@ -152,9 +160,6 @@ class Grader:
         for cell in source.cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution"):
-                from .outcome import exercise_of
-                from .results import ExerciseResult
-
                 result.exercises.append(ExerciseResult(exercise_of(meta["grade_id"]), meta["grade_id"], 0.0,
                                                        float(meta.get("points", 0)), result.notes[-1]))
         self.store.put(result)
@@ -181,13 +186,19 @@ class Grader:
         timestamp = job.submission.timestamp and self.course.root / "submitted" / submission.student / submission.assignment
         self._autograder.open_submission(submission.student, submission.assignment, timestamp)
         nb = self._autograder.record(nb, job.resources, self.course.supplementary(submission.assignment))
-        build_result(nb, outcome, findings, result, self.course.timeout, job.warnings, job.flags)
+        build_result(nb, outcome, findings, result, self.course.timeout, job.repairs, job.flags, self.options.memory)
         self.store.put(result)
         return result
 
     # -- the run --------------------------------------------------------------------------
 
     def run(self) -> Summary:
+        """Grade; returns what happened. Interrupting (Ctrl-C, SIGTERM) stops it cleanly."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")     # nbgrader's SQLAlchemy and nbformat's id warnings
+            return self._run()
+
+    def _run(self) -> Summary:
         started = time.monotonic()
         options = self.options
         notebooks = {a: sorted(p.stem for p in (options.course / self.course.source_dir.name / a).glob("*.ipynb"))
@@ -202,8 +213,9 @@ class Grader:
         kernels = kernel_source(options.kernels, limits, PackageImage(package), private,
                                 log=self.course.root / "kernels.log")
         try:
-            if found.submissions:
-                kernels.start(wait=False) if options.kernels == "fork" else kernels.start()
+            early = any(self._maybe_todo(s) for s in found.submissions)
+            if early:
+                kernels.start()         # the fork server imports torch while nbgrader prepares
             self.course.prepare(assignments)
             self._autograder = Autograder(self.course)
             try:
@@ -213,8 +225,9 @@ class Grader:
                         recorded[key] = scores
                 jobs = [job for s in found.submissions if (job := self._prepare(s, self._autograder, recorded))]
                 if jobs:
-                    if options.kernels == "fork":
-                        kernels.wait_ready()
+                    if not early:
+                        kernels.start()
+                    kernels.wait_ready()
                     runner = NotebookRunner(kernels, self.course.timeout, self.course.config)
                     self._execute(jobs, runner)
             finally:
