@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: install lab test notebooks lessons exercises check clean browser
+.PHONY: install lab test notebooks lessons exercises check clean bench browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,6 @@ check: install
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback
+
+bench: install
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)

@@ -84,6 +84,9 @@ def main(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"grade: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("grade: interrupted; what was graded is kept: run the command again to go on", file=sys.stderr)
+        return 130
     _print_summary(summary, options)
     if summary.interrupted:
         return 130

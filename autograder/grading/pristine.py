@@ -31,6 +31,7 @@ determined attacker (threads, ``gc.get_objects()``, ``ctypes``): see docs/gradin
 
 def _install(token, secret, root, bindings, checks, package="autograder"):  # noqa: C901 - one self-contained unit
     import builtins  # noqa: F401 - loaded, so its functions are captured below
+    import functools
     import gc
     import hashlib
     import hmac
@@ -40,6 +41,7 @@ def _install(token, secret, root, bindings, checks, package="autograder"):  # no
     import os
     import signal
     import sys
+    import sysconfig
     import threading
     import types
     from operator import is_
@@ -48,7 +50,8 @@ def _install(token, secret, root, bindings, checks, package="autograder"):  # no
         type, id, len, list, dict, set, all, map, zip, getattr, setattr, delattr)
     _callable, _hasattr, _sorted, _print, _str, _repr, _issubclass = (
         callable, hasattr, sorted, print, str, repr, issubclass)
-    _module_type, _dict_values, _list_copy = types.ModuleType, dict.values, list.copy
+    _module_type, _function_type, _partial, _any = types.ModuleType, types.FunctionType, functools.partial, any
+    _dict_values, _list_copy = dict.values, list.copy
     _modules, _meta_path, _path_hooks, _path = sys.modules, sys.meta_path, sys.path_hooks, sys.path
     _importer_cache, _settrace, _setprofile = sys.path_importer_cache, sys.settrace, sys.setprofile
     _spec_from_file, _module_from_spec = importlib.util.spec_from_file_location, importlib.util.module_from_spec
@@ -99,6 +102,46 @@ def _install(token, secret, root, bindings, checks, package="autograder"):  # no
                                if _issubclass(_type(v), _type) and _getattr(v, "__module__", None) == name]
                 fresh[name] = (loaded, members, own_classes)
 
+    def code_like(value):
+        """Functions, methods and descriptors: what a patch replaces (plain data is left alone)."""
+        return _callable(value) or _hasattr(_type(value), "__get__")
+
+    _realpath = os.path.realpath
+    trusted_roots = tuple(_join(_realpath(p), "") for p in {
+        os.path.dirname(os.__file__), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+
+    def library_made(value, depth=0):
+        """True for a function that torch or another installed library made (and that wraps or closes
+        over nothing a notebook made), such as dynamo's ``disable`` wrappers: such a change is no patch."""
+        if depth > 4:
+            return False
+        kind = _type(value)
+        if kind is staticmethod or kind is classmethod:
+            return library_made(value.__func__, depth + 1)
+        if kind is property:
+            return _all(library_made(f, depth + 1) for f in (value.fget, value.fset, value.fdel) if f is not None)
+        if kind is _partial:
+            parts = [*value.args, *value.keywords.values()]
+            return library_made(value.func, depth + 1) and not _any(_type(a) is _function_type and not library_made(
+                a, depth + 1) for a in parts)
+        if kind is not _function_type:
+            return False
+        if not _realpath(value.__code__.co_filename).startswith(trusted_roots):
+            return False
+        inner = [value.__dict__.get("__wrapped__")]
+        for cell in value.__closure__ or ():
+            try:
+                inner.append(cell.cell_contents)
+            except ValueError:
+                pass
+        for item in inner:
+            if _type(item) is _function_type or _type(item) in (staticmethod, classmethod, property):
+                if not library_made(item, depth + 1):
+                    return False
+            elif _issubclass(_type(item), _type) and _getattr(item, "__module__", "") == "__main__":
+                return False
+        return True
+
     # the course's checks import what they need at module level: load them before the snapshot
     path = [root] + [entry for entry in _path if entry not in ("", ".", cwd, root)]
     _path[:] = path
@@ -122,7 +165,8 @@ def _install(token, secret, root, bindings, checks, package="autograder"):  # no
         for value in snap.values():
             if _issubclass(_type(value), _type) and not value.__flags__ & immutable_flag:
                 classes.setdefault(_id(value), value)
-    class_snaps = [(cls, _dict(cls.__dict__)) for cls in classes.values()]
+    class_snaps = [[cls, {k: v for k, v in cls.__dict__.items() if code_like(v)}, _len(cls.__dict__)]
+                   for cls in classes.values()]
 
     # torch's global module hooks and its mode stacks
     hook_dicts = []
@@ -234,33 +278,46 @@ def _install(token, secret, root, bindings, checks, package="autograder"):  # no
                 changed.append("sys.modules[" + _repr(name) + "]")
                 _modules[name] = module
             if not same(namespace, snap):
-                for key, value in snap.items():
-                    if namespace.get(key, changed) is not value:
+                for key, value in _list(snap.items()):
+                    now = namespace.get(key, changed)
+                    if now is value:
+                        continue
+                    if library_made(now):
+                        snap[key] = now            # torch re-decorated its own function: keep it
+                    else:
                         changed.append(name + "." + key)
                         namespace[key] = value
 
     def restore_classes(changed):
-        for cls, snap in class_snaps:
+        for entry in class_snaps:
+            cls, snap, size = entry
             current = cls.__dict__
-            if _len(current) == _len(snap) and same(current, snap):
+            if _len(current) == size and same(current, snap):
                 continue
             label = _str(_getattr(cls, "__module__", "?")) + "." + _str(_getattr(cls, "__qualname__", "?"))
-            for key, value in snap.items():
-                if current.get(key, changed) is not value:
+            for key, value in _list(snap.items()):
+                now = current.get(key, changed)
+                if now is value:
+                    continue
+                if now is not changed and library_made(now):
+                    snap[key] = now
+                    continue
+                try:
+                    _setattr(cls, key, value)
+                    changed.append(label + "." + key)
+                except (TypeError, AttributeError):
+                    pass
+            for key in _list(current):
+                if key not in snap and code_like(current[key]):
+                    if library_made(current[key]):
+                        snap[key] = current[key]
+                        continue
                     try:
-                        _setattr(cls, key, value)
+                        _delattr(cls, key)
                         changed.append(label + "." + key)
                     except (TypeError, AttributeError):
                         pass
-            for key in _list(current):
-                if key not in snap:
-                    value = current[key]
-                    if _callable(value) or _hasattr(_type(value), "__get__"):
-                        try:
-                            _delattr(cls, key)
-                            changed.append(label + "." + key)
-                        except (TypeError, AttributeError):
-                            pass
+            entry[2] = _len(current)
 
     def restore_instances(changed):
         for label, obj, snap in instance_snaps:
