@@ -8,6 +8,7 @@ It fails, and does not skip, when the browser cannot start.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -113,14 +114,29 @@ def _wait_idle(page) -> None:
         ".some(p => p.textContent.includes('*'))")
 
 
+_PROMPT_JS = ("([i, before]) => {{ const p = document.querySelectorAll('{panel} .jp-Notebook .jp-Cell')[i]"
+              ".querySelector('.jp-InputArea-prompt').textContent; return {test}; }}")
+_QUEUED = _PROMPT_JS.format(panel=PANEL, test="p.includes('*') || (p !== before && /\\[\\d+\\]/.test(p))")
+_DONE = _PROMPT_JS.format(panel=PANEL, test="p !== before && /\\[\\d+\\]/.test(p)")
+
+
 def _run_cell(page, index: int) -> None:
+    """Select a cell and press Ctrl+Enter (again if a loaded machine dropped the key); wait for it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     cell = page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
-    cell.scroll_into_view_if_needed()
-    cell.locator(".jp-InputArea-prompt").click()
-    page.keyboard.press("Control+Enter")
-    page.wait_for_function(
-        "(i) => { const p = document.querySelectorAll('" + PANEL + " .jp-Notebook .jp-Cell')[i]"
-        ".querySelector('.jp-InputArea-prompt'); return /\\[\\d+\\]/.test(p.textContent); }", arg=index)
+    before = cell.locator(".jp-InputArea-prompt").inner_text()
+    for attempt in range(3):
+        cell.scroll_into_view_if_needed()
+        cell.locator(".jp-InputArea-prompt").click()
+        page.keyboard.press("Control+Enter")
+        try:
+            page.wait_for_function(_QUEUED, arg=[index, before], timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    page.wait_for_function(_DONE, arg=[index, before])
     _wait_idle(page)
 
 
@@ -141,6 +157,16 @@ def _error_text(page, index: int) -> str:
     return "\n".join(outputs.all_inner_texts())
 
 
+@contextlib.contextmanager
+def _screenshot_on_failure(page, name: str):
+    """Keep a picture of the page when a step fails (artifacts/browser/<name>_failure.png)."""
+    try:
+        yield
+    except BaseException:
+        page.screenshot(path=str(ARTIFACTS / f"{name}_failure.png"), full_page=True)
+        raise
+
+
 def _cell_index(grade: str) -> int:
     nb = json.loads((ROOT / "exercises" / LESSON / f"{LESSON}.ipynb").read_text())
     ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
@@ -149,17 +175,22 @@ def _cell_index(grade: str) -> int:
 
 def test_lesson_runs_without_errors(browser, lab):
     page = _open(browser, lab, f"{LESSON}.ipynb")
+    with _screenshot_on_failure(page, "lesson"):
+        _run_lesson(page)
+    page.close()
+
+
+def _run_lesson(page) -> None:
     page.keyboard.press("Escape")
     page.get_by_role("menuitem", name="Run").click()
     page.get_by_text("Run All Cells", exact=True).click()
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'))"
+        "() => Array.from(document.querySelectorAll('" + PANEL + " .jp-CodeCell .jp-InputArea-prompt'))"
         ".every(p => /\\[\\d+\\]/.test(p.textContent))")
     _wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "lesson_run_all.png"), full_page=True)
     errors = page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, "the lesson shows error output: " + "\n".join(errors.all_inner_texts())[:2000]
-    page.close()
 
 
 CORRECT = '''class MLP(nn.Module):
@@ -177,6 +208,12 @@ WRONG = CORRECT.replace("self.output(self.act(self.hidden(x)))", "self.output(se
 
 def test_exercise_feedback_and_validate_button(browser, lab):
     page = _open(browser, lab, f"exercises/{LESSON}/{LESSON}.ipynb")
+    with _screenshot_on_failure(page, "exercise"):
+        _answer_exercise(page)
+    page.close()
+
+
+def _answer_exercise(page) -> None:
     assert page.get_by_role("button", name="Validate").count() > 0 or page.locator(
         "button:has-text('Validate')").count() > 0, "nbgrader's Validate button is missing"
     setup, answer, tests = _cell_index("setup"), _cell_index("ex01_mlp"), _cell_index("ex01_mlp_tests")
@@ -195,4 +232,3 @@ def test_exercise_feedback_and_validate_button(browser, lab):
     page.screenshot(path=str(ARTIFACTS / "exercise_wrong.png"))
     message = _error_text(page, tests)
     assert "ex01_mlp [cpu]" in message and "apply act (ReLU) between hidden and output" in message, message
-    page.close()

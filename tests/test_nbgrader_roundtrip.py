@@ -61,7 +61,8 @@ def _submission(student: str, slug: str) -> tuple[dict, dict[str, bool]]:
 def _selected_lessons(session) -> list[str]:
     """The lessons whose cases this run selected (``-k ex03_`` grades lesson 03 only)."""
     chosen = {item.callspec.params["exercise"] for item in session.items
-              if item.module.__name__ == __name__ and hasattr(item, "callspec")}
+              if getattr(item, "module", None) is not None and item.module.__name__ == __name__
+              and hasattr(item, "callspec")}
     return [slug for slug in BUILT if chosen & set(LESSONS[slug]["exercises"])]
 
 
