@@ -1,8 +1,8 @@
 """The course's command line: ``python -m autograder <command>`` (or ``nnmodule-course <command>``).
 
-Each command lives in its own module with ``register(subparsers)``, which adds a parser and
-sets ``handler`` (called with the parsed arguments, returns the exit status). To add a
-command, add its module to :data:`COMMANDS`.
+Each command lives in its own module with ``register(subparsers)`` (or ``add_parser``), which
+adds a parser and sets ``handler`` (or ``func``): called with the parsed arguments, it returns
+the exit status. To add a command, add its module to :data:`COMMANDS`: one line.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 #: Modules that each add one subcommand.
 COMMANDS: tuple[str, ...] = (
     "autograder.grading.command",    # grade
+    "autograder.progress",           # progress
 )
 
 
@@ -22,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="nn.Module from the inside: the course's tools.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(name).register(subparsers)
+        module = importlib.import_module(name)
+        (getattr(module, "register", None) or module.add_parser)(subparsers)
     return parser
 
 
@@ -30,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns its exit status."""
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if not hasattr(args, "handler"):
+    handler = getattr(args, "handler", None) or getattr(args, "func", None)
+    if handler is None:
         parser.print_help()
         return 2
-    return int(args.handler(args) or 0)
+    return int(handler(args) or 0)

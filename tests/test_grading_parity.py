@@ -136,3 +136,11 @@ def test_flat_folder_of_one_assignment(graded, tmp_path):
         for exercise in EXERCISES:
             key = f"{exercise}_tests"
             assert got[(f"{student.upper()}_Smith", key)] == want[(student, key)]
+
+
+def test_fresh_kernels_score_the_same(graded, tmp_path):
+    base, plain, _ = graded
+    grade(str(base / "submitted"), "--out", str(tmp_path / "fresh"), "--kernels", "fresh",
+          "--student", "cy", "--student", "dee", cwd=tmp_path)
+    want = {k: v for k, v in scores(plain / "gradebook.db").items() if k[0] in ("cy", "dee")}
+    assert scores(tmp_path / "fresh" / "gradebook.db") == want

@@ -187,17 +187,17 @@ def test_progress_bar_draws_one_line(tmp_path):
 
 
 def test_a_command_is_one_registration_line(monkeypatch, capsys):
-    module = types.ModuleType("fake_progress")
+    module = types.ModuleType("fake_hello")
 
     def register(subparsers):
-        sub = subparsers.add_parser("progress")
-        sub.set_defaults(handler=lambda args: print("progress ran") or 0)
+        sub = subparsers.add_parser("hello")
+        sub.set_defaults(handler=lambda args: print("hello ran") or 0)
 
     module.register = register
-    monkeypatch.setitem(sys.modules, "fake_progress", module)
-    monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "fake_progress"))
-    assert cli.main(["progress"]) == 0
-    assert "progress ran" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "fake_hello", module)
+    monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "fake_hello"))
+    assert cli.main(["hello"]) == 0
+    assert "hello ran" in capsys.readouterr().out
     assert "grade" in cli.build_parser().format_help()
 
 

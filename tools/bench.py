@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from autograder.spec import LESSONS  # noqa: E402
-from course import answers, grade_id  # noqa: E402
+from course import answers  # noqa: E402
 from grading.classroom import notebook  # noqa: E402
 
 KINDS = ("reference", "reference", "alt1", "wrong1", "wrong2", "blank")   # more right than wrong

@@ -11,6 +11,7 @@ and each notebook's grades are committed as soon as it is recorded.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -43,6 +44,8 @@ class _Shared:
 
 
 class OverwriteCells(_Shared, pp.OverwriteCells):
+    """nbgrader's ``OverwriteCells`` (locked cells and cell types from the source), shared gradebook."""
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._ids(resources)
         nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
@@ -56,9 +59,9 @@ class OverwriteCells(_Shared, pp.OverwriteCells):
 
 
 class OverwriteKernelspec(_Shared, pp.OverwriteKernelspec):
-    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        import json
+    """nbgrader's ``OverwriteKernelspec``, shared gradebook."""
 
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._ids(resources)
         kernelspec = self.gradebook.find_notebook(self.notebook_id, self.assignment_id).kernelspec
         if kernelspec:
@@ -67,12 +70,16 @@ class OverwriteKernelspec(_Shared, pp.OverwriteKernelspec):
 
 
 class SaveAutoGrades(_Shared, pp.SaveAutoGrades):
+    """nbgrader's ``SaveAutoGrades`` (``determine_grade`` per graded cell, committed), shared gradebook."""
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._ids(resources)
         return NbGraderPreprocessor.preprocess(self, nb, resources)
 
 
 class AssignLatePenalties(_Shared, pp.AssignLatePenalties):
+    """nbgrader's ``AssignLatePenalties``, shared gradebook."""
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._ids(resources)
         self.init_plugin()

@@ -128,7 +128,11 @@ class ScratchCourse:
         coursedir = CourseDirectory(config=self.config, log=self.log)
         coursedir.assignment_id = assignment
         converter = GenerateAssignment(coursedir=coursedir, config=self.config, log=self.log, force=True)
-        converter.start()
+        try:
+            converter.start()
+        except Exception as err:  # noqa: BLE001 - nbgrader's own reasons, e.g. graded cells removed
+            raise ValueError(f"nbgrader generate_assignment {assignment} failed ({err}); "
+                             f"see {self.root / 'grading.log'}") from err
 
 
 def _file_logger(path: Path) -> logging.Logger:

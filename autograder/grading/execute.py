@@ -36,17 +36,24 @@ from .kernels import ForkKernels, FreshKernels
 
 
 class GradingExecute(Execute):
-    """nbgrader's ``Execute`` preprocessor with a cap on the stream output of one cell."""
+    """nbgrader's ``Execute`` preprocessor with a cap on the output one cell may send."""
 
-    max_output_chars = Integer(2_000_000, help="stream output kept per cell, in characters").tag(config=True)
+    max_output_chars = Integer(2_000_000, help="stream text kept per cell, in characters").tag(config=True)
+    max_displays = Integer(100, help="rich outputs (images, HTML) kept per cell").tag(config=True)
+    NOTE = "\n... output truncated by the grader\n"
+
+    async def async_execute_cell(self, cell: NotebookNode, cell_index: int, *args: Any, **kwargs: Any) -> NotebookNode:
+        self._budget = [self.max_output_chars, self.max_displays]
+        return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> NotebookNode | None:
-        if msg["msg_type"] == "stream":
-            used = sum(len(o.get("text", "")) for o in outs if o.get("output_type") == "stream")
-            if used >= self.max_output_chars:
-                note = "\n... output truncated by the grader\n"
-                if not any(o.get("text") == note for o in outs):
-                    outs.append(new_output("stream", name="stdout", text=note))
+        kind = msg["msg_type"]
+        if kind in ("stream", "display_data"):
+            slot = 0 if kind == "stream" else 1
+            self._budget[slot] -= len(msg["content"].get("text", "")) if slot == 0 else 1
+            if self._budget[slot] < 0:
+                if not any(o.get("text") == self.NOTE for o in outs[-3:]):
+                    outs.append(new_output("stream", name="stdout", text=self.NOTE))
                 return None
         return super().output(outs, msg, display_id, cell_index)
 
@@ -160,7 +167,12 @@ class NotebookRunner:
                                 extra_arguments=["--HistoryManager.enabled=False"])
         client.nb = nb
         client.timeout = self.timeout
+        client.timeout_func = self._timeout_of
         return client
+
+    def _timeout_of(self, cell: NotebookNode) -> int:
+        """The grader's own cells get more time: a loaded machine must not fail a notebook."""
+        return max(self.timeout, 120) if cell.get("metadata", {}).get(INJECTED) else self.timeout
 
     async def run(self, nb: NotebookNode, supplementary: dict[str, bytes] | None = None) -> Execution:
         """Execute ``nb`` (changed in place) in fresh kernels; raises only :class:`KernelStartError`."""
@@ -174,9 +186,12 @@ class NotebookRunner:
             for name, data in (supplementary or {}).items():
                 (workdir / name).parent.mkdir(parents=True, exist_ok=True)
                 (workdir / name).write_bytes(data)
-            client = self._client(nb, workdir)
             try:
-                await self._start(client, workdir)
+                client = await self._start(nb, workdir)
+            except KernelStartError:
+                self.kernels.cleanup(workdir)
+                raise
+            try:
                 if index > 0:
                     await self._replay(client, nb, index)
                 index = await self._run_cells(client, nb, index, executed, result)
@@ -193,13 +208,22 @@ class NotebookRunner:
         result.seconds = time.monotonic() - started
         return result
 
-    async def _start(self, client: GradingExecute, workdir: Path) -> None:
-        try:
-            await client.async_start_new_kernel(cwd=str(workdir), env=self.kernels.environment(workdir),
-                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            await client.async_start_new_kernel_client()
-        except Exception as err:  # noqa: BLE001 - reported as a grading error, the run goes on
-            raise KernelStartError(f"could not start a kernel: {err}") from err
+    async def _start(self, nb: NotebookNode, workdir: Path, attempts: int = 3) -> GradingExecute:
+        """A client with a running kernel; a start that fails (a port taken meanwhile, a loaded
+        machine) is tried again before it counts as :class:`KernelStartError`."""
+        for attempt in range(attempts):
+            client = self._client(nb, workdir)
+            try:
+                await client.async_start_new_kernel(cwd=str(workdir), env=self.kernels.environment(workdir),
+                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                await client.async_start_new_kernel_client()
+                return client
+            except Exception as err:  # noqa: BLE001 - reported as a grading error, the run goes on
+                await self._shutdown(client)
+                if attempt == attempts - 1:
+                    raise KernelStartError(f"could not start a kernel ({type(err).__name__}: {err})") from err
+                await asyncio.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def _run_cells(self, client: GradingExecute, nb: NotebookNode, index: int, executed: set[int],
                          result: Execution) -> int:

@@ -234,7 +234,10 @@ class _Server:
 def main(argv: list[str] | None = None) -> None:
     options = _parse(sys.argv[1:] if argv is None else argv)
     for name in options.preload:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except Exception as err:  # noqa: BLE001 - a kernel imports it itself, later
+            print(f"forkserver: could not preload {name}: {err}", file=sys.stderr)
     _Server(options).serve()
 
 

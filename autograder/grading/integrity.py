@@ -218,4 +218,12 @@ def collect(executed: NotebookNode, plan: Plan) -> tuple[NotebookNode, Findings]
                 if not _errors(cell):
                     cell.setdefault("outputs", []).append(_error("GradingIntegrityError", problem))
         cells.append(cell)
+    count = 0
+    for cell in cells:                      # execution counts as if the injected cells were never there
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell["execution_count"] = count
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "execute_result":
+                    output["execution_count"] = count
     return NotebookNode({**executed, "cells": cells}), findings

@@ -13,6 +13,8 @@ the course or other students' files.
 """
 from __future__ import annotations
 
+import ast
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +52,30 @@ class Limits:
     file_size: int = 1 * GIB
     threads: int = 1
     uid: int = -1
+
+
+def setup_imports(notebooks: list[Path]) -> tuple[str, ...]:
+    """Top-level modules the locked set-up cells of ``notebooks`` import (preloaded by the fork server)."""
+    found: set[str] = set()
+    for path in notebooks:
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError):
+            continue
+        for cell in cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.get("cell_type") != "code" or not meta.get("locked") or meta.get("grade") or meta.get("solution"):
+                continue
+            try:
+                tree = ast.parse("".join(cell.get("source", "")))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+    return tuple(sorted(found))
 
 
 def unprivileged_uid(paths: list[Path]) -> int:
@@ -99,7 +125,7 @@ class _Kernels:
                if not k.startswith(("PYTEST_", "JPY_", "JUPYTER_", "IPYTHON", "MPLCONFIG"))}
         env.update(HOME=str(workdir), IPYTHONDIR=str(workdir / ".ipython"), MPLCONFIGDIR=str(workdir / ".mpl"),
                    PYDEVD_DISABLE_FILE_VALIDATION="1", OMP_NUM_THREADS=str(self.limits.threads),
-                   PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(workdir / COPY))
+                   PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(workdir / COPY), MALLOC_ARENA_MAX="2")
         return env
 
     def argv(self) -> list[str]:
@@ -181,11 +207,11 @@ class ForkKernels(_Kernels):
             self.server = None
 
 
-def kernel_source(kind: str, limits: Limits, image: PackageImage, run_dir: Path,
-                  log: Path | None = None) -> FreshKernels | ForkKernels:
-    """``"fork"`` (default) or ``"fresh"`` kernels."""
+def kernel_source(kind: str, limits: Limits, image: PackageImage, run_dir: Path, log: Path | None = None,
+                  preload: tuple[str, ...] = ()) -> FreshKernels | ForkKernels:
+    """``"fork"`` (default) or ``"fresh"`` kernels; ``preload``: more modules for the fork server."""
     if kind == "fork":
-        return ForkKernels(limits, image, run_dir, log=log)
+        return ForkKernels(limits, image, run_dir, preload=PRELOAD + preload, log=log)
     if kind == "fresh":
         return FreshKernels(limits, image, run_dir)
     raise ValueError(f"unknown kernel kind {kind!r} (fork or fresh)")

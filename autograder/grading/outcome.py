@@ -20,6 +20,7 @@ _QUIET = logging.getLogger("autograder.grading.quiet")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
+
 def memory_text(size: int) -> str:
     """``2147483648`` -> ``"2 GiB"``."""
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):

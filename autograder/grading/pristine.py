@@ -30,7 +30,6 @@ determined attacker (threads, ``gc.get_objects()``, ``ctypes``): see docs/gradin
 
 
 def _install(token, secret, root, bindings, checks, package="autograder"):  # noqa: C901 - one self-contained unit
-    import builtins  # noqa: F401 - loaded, so its functions are captured below
     import functools
     import gc
     import hashlib
@@ -46,10 +45,9 @@ def _install(token, secret, root, bindings, checks, package="autograder"):  # no
     import types
     from operator import is_
 
-    _type, _id, _len, _list, _dict, _set, _all, _map, _zip, _getattr, _setattr, _delattr = (
-        type, id, len, list, dict, set, all, map, zip, getattr, setattr, delattr)
-    _callable, _hasattr, _sorted, _print, _str, _repr, _issubclass = (
-        callable, hasattr, sorted, print, str, repr, issubclass)
+    _type, _id, _len, _list, _dict, _set, _all, _map, _getattr, _setattr, _delattr = (
+        type, id, len, list, dict, set, all, map, getattr, setattr, delattr)
+    _callable, _hasattr, _sorted, _str, _repr, _issubclass = callable, hasattr, sorted, str, repr, issubclass
     _module_type, _function_type, _partial, _any = types.ModuleType, types.FunctionType, functools.partial, any
     _dict_values, _list_copy = dict.values, list.copy
     _modules, _meta_path, _path_hooks, _path = sys.modules, sys.meta_path, sys.path_hooks, sys.path
@@ -69,7 +67,7 @@ def _install(token, secret, root, bindings, checks, package="autograder"):  # no
     cwd = os.getcwd()
     root = _join(cwd, root)     # the kernel's private copy of the course package
     bindings = [(name, module, attr) for name, module, attr in bindings]
-    fresh = {}          # the autograder modules of the last import: name -> (module, callables)
+    fresh = {}          # the autograder modules of the last import: name -> (module, callables, classes)
 
     def own(name):
         return name == package or name.startswith(package + ".") or name.startswith("_nnm_guard_")

@@ -10,16 +10,19 @@ imports torch while this process imports nbgrader (:mod:`.pipeline`).
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib.util
 import os
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import report
 from .course import ScratchCourse, file_digest
-from .kernels import GIB, Limits, kernel_source, unprivileged_uid
+from .kernels import GIB, Limits, kernel_source, setup_imports, unprivileged_uid
 from .progressbar import ProgressBar
 from .results import FAILED, NotebookResult, ResultStore
 from .sandbox import PackageImage, remove, run_dir
@@ -64,6 +67,20 @@ def course_package(course: Path) -> Path:
     return candidate if (candidate / "__init__.py").exists() else Path(__file__).resolve().parent.parent
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``: one grading run per scratch course at a time."""
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ValueError(f"another grading run is using {path.parent}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _cuda_visible() -> bool:
     """Whether torch sees a CUDA device (torch is loaded already: the course package imports it)."""
     try:
@@ -86,7 +103,7 @@ class Grader:
 
     def run(self) -> Summary:
         """Grade; returns what happened. Interrupting (Ctrl-C, SIGTERM) stops it cleanly."""
-        with warnings.catch_warnings():
+        with _exclusive(self.course.root / ".lock"), warnings.catch_warnings():
             warnings.simplefilter("ignore")     # nbgrader's SQLAlchemy and nbformat's cell-id warnings
             return self._run()
 
@@ -97,7 +114,7 @@ class Grader:
         previous = self.store.get(submission.student, submission.assignment, submission.notebook)
         return previous is None or previous.status == FAILED or previous.submission_sha256 != file_digest(submission.path)
 
-    def _kernels(self, private: Path):  # noqa: ANN202 - ForkKernels | FreshKernels
+    def _kernels(self, private: Path, assignments: list[str]):  # noqa: ANN202 - ForkKernels | FreshKernels
         options = self.options
         package = course_package(options.course)
         memory = options.memory
@@ -110,8 +127,9 @@ class Grader:
         readable = [package / "__init__.py"] + ([Path(torch_spec.origin)] if torch_spec and torch_spec.origin else [])
         limits = Limits(memory=memory, threads=max(1, (os.cpu_count() or 1) // options.jobs),
                         uid=unprivileged_uid(readable))
+        sources = [p for a in assignments for p in (options.course / self.course.source_dir.name / a).glob("*.ipynb")]
         return kernel_source(options.kernels, limits, PackageImage(package), private,
-                             log=self.course.root / "kernels.log")
+                             log=self.course.root / "kernels.log", preload=setup_imports(sources))
 
     def _run(self) -> Summary:
         started = time.monotonic()
@@ -122,7 +140,7 @@ class Grader:
         self.summary.notes += found.notes
         assignments = sorted({s.assignment for s in found.submissions})
         private = run_dir()
-        kernels = self._kernels(private)
+        kernels = self._kernels(private, assignments)
         pipeline = None
         try:
             early = any(self._maybe_todo(s) for s in found.submissions)
