@@ -101,6 +101,7 @@ def _open(browser, lab, path: str):
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{base}/lab/workspaces/{secrets.token_hex(4)}/tree/{path}?token={token}")
     page.wait_for_selector(f"{PANEL} .jp-Cell")
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is connected
     _wait_idle(page)
     return page
 
@@ -181,9 +182,20 @@ def test_lesson_runs_without_errors(browser, lab):
 
 
 def _run_lesson(page) -> None:
-    page.keyboard.press("Escape")
-    page.get_by_role("menuitem", name="Run").click()
-    page.get_by_text("Run All Cells", exact=True).click()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    started = ("() => Array.from(document.querySelectorAll('" + PANEL + " .jp-CodeCell .jp-InputArea-prompt'))"
+               ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))")
+    for attempt in range(3):  # a kernel still connecting on a loaded machine can drop the request
+        page.keyboard.press("Escape")
+        page.get_by_role("menuitem", name="Run").click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(started, timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('" + PANEL + " .jp-CodeCell .jp-InputArea-prompt'))"
         ".every(p => /\\[\\d+\\]/.test(p.textContent))")
