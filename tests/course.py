@@ -13,6 +13,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.notebook import grade_id, source
+
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_MARKER = re.compile(r"^# %% (ex\d\d_\w+) (alt|wrong)(?: (.*))?$")
 
@@ -43,15 +45,7 @@ def spec_slugs() -> list[str]:
 def cells(path: Path) -> list[dict]:
     """The cells of a notebook, sources joined into strings."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    out = []
-    for cell in nb["cells"]:
-        src = cell.get("source", "")
-        out.append({**cell, "source": "".join(src) if isinstance(src, list) else src})
-    return out
-
-
-def grade_id(cell: dict) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return [{**cell, "source": source(cell)} for cell in nb["cells"]]
 
 
 def solution_cells(slug: str) -> list[dict]:

@@ -28,6 +28,7 @@ from nbformat.v4 import new_code_cell, new_output
 
 from . import pristine
 from .sandbox import COPY
+from ..notebook import grade_id
 
 INJECTED = "nnm_grading"          # cell metadata key marking injected cells
 GUARD_PREFIX, WITNESS_PREFIX = "nnm-guard ", "nnm-witness "
@@ -67,10 +68,6 @@ def is_setup(cell: NotebookNode) -> bool:
     """A locked code cell that is neither graded nor an answer: the notebook's set-up."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.cell_type == "code" and bool(meta.get("locked")) and not meta.get("grade") and not meta.get("solution")
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def setup_bindings(cells: list[NotebookNode]) -> list[tuple[str, str, str]]:

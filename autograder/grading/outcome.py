@@ -13,7 +13,8 @@ from nbformat import NotebookNode
 from nbgrader.utils import determine_grade
 
 from .execute import Execution
-from .integrity import INJECTED, Findings, grade_id, is_grade, is_setup, is_solution
+from ..notebook import grade_id
+from .integrity import INJECTED, Findings, is_grade, is_setup, is_solution
 from .results import ExerciseResult, NotebookResult, clean
 
 _QUIET = logging.getLogger("autograder.grading.quiet")
