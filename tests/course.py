@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.notebook import grade_id, source
+from nnmodule_course.notebook import grade_id, source
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_MARKER = re.compile(r"^# %% (ex\d\d_\w+) (alt|wrong)(?: (.*))?$")
@@ -37,7 +37,7 @@ class Answer:
 
 def spec_slugs() -> list[str]:
     """The nine lesson slugs, in order, from the course's own spec file."""
-    from autograder.spec import LESSONS
+    from nnmodule_course.spec import LESSONS
 
     return list(LESSONS)
 

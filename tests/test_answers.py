@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from autograder import devices
+from autograder.devices import devices
 from autograder.feedback import ExerciseFailure, NotAttempted
-from autograder.spec import LESSONS
+from nnmodule_course.spec import LESSONS
 from course import ROOT, answers, exercise_sources
 
 BUILT = [slug for slug in LESSONS if (ROOT / "solutions" / slug / f"{slug}.ipynb").exists()]

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from autograder import devices, exercise, on_every_device, quiet, seeded, stray_state
+from autograder import exercise, on_every_device, quiet, seeded, stray_state
+from autograder.devices import devices
 from autograder.feedback import Exercise, ExerciseFailure, NotAttempted
 from autograder.placement import describe_stray, stray_attributes
 

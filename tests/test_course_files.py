@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from autograder.spec import LESSONS
+from nnmodule_course.spec import LESSONS
 from course import ROOT, cells, grade_id
 
 SLUGS = list(LESSONS)

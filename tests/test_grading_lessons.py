@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from autograder.spec import LESSONS
+from nnmodule_course.spec import LESSONS
 from course import ROOT
 from grading.classroom import write_class
 

@@ -8,15 +8,15 @@ import types
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import cli
-from autograder.grading import report
-from autograder.grading.command import parse_size
-from autograder.grading.flags import flag_notebook
-from autograder.grading.integrity import Plan, collect, course_imports, inject, setup_bindings
-from autograder.grading.progressbar import ProgressBar
-from autograder.grading.results import ExerciseResult, NotebookResult, ResultStore
-from autograder.grading.sandbox import PackageImage
-from autograder.grading.submissions import discover, student_id
+from nnmodule_course import cli
+from nnmodule_course.grading import report
+from nnmodule_course.grading.command import parse_size
+from nnmodule_course.grading.flags import flag_notebook
+from nnmodule_course.grading.integrity import Plan, collect, course_imports, inject, setup_bindings
+from nnmodule_course.grading.progressbar import ProgressBar
+from nnmodule_course.grading.results import ExerciseResult, NotebookResult, ResultStore
+from nnmodule_course.grading.sandbox import PackageImage
+from nnmodule_course.grading.submissions import discover, student_id
 from course import ROOT
 
 NOTEBOOKS = {"01_module_construction": ["01_module_construction"], "02_containers": ["02_containers"]}

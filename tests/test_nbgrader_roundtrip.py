@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.spec import LESSONS, lesson_of
+from nnmodule_course.spec import LESSONS, lesson_of
 from course import ROOT, answers, grade_id
 
 BUILT = [slug for slug in LESSONS if (ROOT / "exercises" / slug / f"{slug}.ipynb").exists()]

@@ -6,8 +6,8 @@ import shutil
 import subprocess
 import sys
 
-from autograder.progress import FAILED, NOT_ATTEMPTED, PASSED, format_report, grade_folder, plot
-from autograder.spec import LESSONS
+from nnmodule_course.progress import FAILED, NOT_ATTEMPTED, PASSED, format_report, grade_folder, plot
+from nnmodule_course.spec import LESSONS
 from course import ROOT, answers, grade_id
 
 LESSON = "01_module_construction"

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from autograder.spec import LESSONS  # noqa: E402
+from nnmodule_course.spec import LESSONS  # noqa: E402
 from course import answers  # noqa: E402
 from grading.classroom import notebook  # noqa: E402
 

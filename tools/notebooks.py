@@ -6,6 +6,9 @@ The sources are percent-format Python files (as jupytext writes them), one cell 
 
     # %% [markdown]            a markdown cell; every line starts with "# " (or is "#")
     # %%                       a code cell (lessons)
+    # %% tags=["nbval-ignore-output"]
+                               a code cell with cell tags (as jupytext writes them); nbval reads
+                               this tag: the cell runs, its output is not compared
     # %% [setup]               a locked set-up cell of an exercise notebook (imports only)
     # %% [answer] ex01_mlp     the answer cell of exercise ex01_mlp (### BEGIN/END SOLUTION inside)
     # %% [tests] ex01_mlp_tests points=3
@@ -85,8 +88,10 @@ def _uncomment(path: Path, line: str) -> str:
     return line[2:]
 
 
-def _cell_id(cell_type: str, source: str, taken: set[str]) -> str:
-    base = hashlib.sha1(f"{cell_type}\n{source}".encode()).hexdigest()[:8]
+def _cell_id(notebook: str, cell_type: str, source: str, taken: set[str]) -> str:
+    """A stable id from the notebook's name and the cell's content: unique within the notebook and,
+    because the name is hashed in, across notebooks (the same cell in two notebooks gets two ids)."""
+    base = hashlib.sha1(f"{notebook}\n{cell_type}\n{source}".encode()).hexdigest()[:8]
     cid, n = base, 1
     while cid in taken:
         cid, n = f"{base}-{n}", n + 1
@@ -103,8 +108,23 @@ def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, loc
     return {"nbgrader": meta}
 
 
-def to_notebook(cells: list[dict], graded: bool) -> dict:
-    """Notebook JSON (nbformat 4.5) for parsed cells; ``graded`` adds nbgrader metadata."""
+TAGS = re.compile(r"^tags=(\[.*\])$")
+
+
+def _tags(arg: str) -> list[str]:
+    """``tags=["a", "b"]`` (a code cell marker's argument, as jupytext writes it) -> ``["a", "b"]``."""
+    match = TAGS.match(arg)
+    if not match:
+        raise SystemExit(f"a code cell marker takes only tags=[...], got {arg!r}")
+    tags = json.loads(match.group(1))
+    if not all(isinstance(t, str) for t in tags):
+        raise SystemExit(f"cell tags must be strings: {arg!r}")
+    return tags
+
+
+def to_notebook(cells: list[dict], graded: bool, name: str) -> dict:
+    """Notebook JSON (nbformat 4.5) for parsed cells; ``graded`` adds nbgrader metadata; ``name``
+    (the notebook's path in the course) makes its cell ids unique across notebooks."""
     out, taken, setup_count = [], set(), 0
     for cell in cells:
         kind, arg, source = cell["kind"], cell["arg"], cell["source"]
@@ -121,9 +141,11 @@ def to_notebook(cells: list[dict], graded: bool) -> dict:
             else:
                 grade_id, _, points = arg.partition(" points=")
                 metadata = _nbgrader(grade_id, grade=True, locked=True, points=float(points))
+        elif kind == "code" and arg:
+            metadata = {"tags": _tags(arg)}
         elif kind not in ("markdown", "code"):
             raise SystemExit(f"unknown cell marker [{kind}]")
-        nb_cell = {"cell_type": cell_type, "id": _cell_id(cell_type, source, taken),
+        nb_cell = {"cell_type": cell_type, "id": _cell_id(name, cell_type, source, taken),
                    "metadata": metadata, "source": source}
         if cell_type == "code":
             nb_cell.update(execution_count=None, outputs=[])
@@ -173,12 +195,14 @@ def exercise_path(slug: str) -> Path:
 
 def built_lesson(slug: str) -> dict:
     """The lesson notebook as built from source, keeping stored outputs of unchanged cells."""
-    nb = to_notebook(parse(SRC / "lessons" / f"{slug}.py"), graded=False)
+    nb = to_notebook(parse(SRC / "lessons" / f"{slug}.py"), graded=False, name=f"lessons/{slug}")
     path = lesson_path(slug)
     if path.exists():
-        old = {c["id"]: c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]}
+        stored = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        old = {c["id"]: c for c in stored}
+        by_source = {(c["cell_type"], _source(c)): c for c in stored}
         for cell in nb["cells"]:
-            previous = old.get(cell["id"])
+            previous = old.get(cell["id"]) or by_source.get((cell["cell_type"], cell["source"]))
             if cell["cell_type"] == "code" and previous and _source(previous) == cell["source"]:
                 cell["outputs"] = previous.get("outputs", [])
                 cell["execution_count"] = previous.get("execution_count")
@@ -216,7 +240,7 @@ that checks your answers on the CPU and on your GPU, if you have one.
 def home() -> dict:
     """The course's start page: the nine lessons in order, with links, topics and exercises."""
     sys.path.insert(0, str(ROOT))
-    from autograder.spec import LESSONS
+    from nnmodule_course.spec import LESSONS
 
     rows = ["## The lessons", "", "| | lesson | what it teaches | exercises |", "|---|---|---|---|"]
     for slug, meta in LESSONS.items():
@@ -227,7 +251,7 @@ def home() -> dict:
                     f"{names} |")
     cells = [{"kind": "markdown", "arg": "", "source": HOME_INTRO.strip()},
              {"kind": "markdown", "arg": "", "source": "\n".join(rows)}]
-    return to_notebook(cells, graded=False)
+    return to_notebook(cells, graded=False, name="START_HERE")
 
 
 HOME = ROOT / "START_HERE.ipynb"
@@ -239,7 +263,12 @@ def build(selected: list[str]) -> None:
         if (SRC / "lessons" / f"{slug}.py").exists():
             write(lesson_path(slug), built_lesson(slug))
         if (SRC / "solutions" / f"{slug}.py").exists():
-            write(solution_path(slug), to_notebook(parse(SRC / "solutions" / f"{slug}.py"), graded=True))
+            write(solution_path(slug), solution_notebook(slug))
+
+
+def solution_notebook(slug: str) -> dict:
+    """The nbgrader source notebook of ``slug``, as built from ``src/solutions/<slug>.py``."""
+    return to_notebook(parse(SRC / "solutions" / f"{slug}.py"), graded=True, name=f"solutions/{slug}")
 
 
 def clean_outputs(nb: dict) -> dict:
@@ -318,16 +347,17 @@ def stale() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         for slug in slugs():
             if (SRC / "lessons" / f"{slug}.py").exists():
-                want = [(c["cell_type"], c["source"]) for c in to_notebook(
-                    parse(SRC / "lessons" / f"{slug}.py"), graded=False)["cells"]]
+                want = [(c["cell_type"], c["id"], c["metadata"], c["source"]) for c in to_notebook(
+                    parse(SRC / "lessons" / f"{slug}.py"), graded=False, name=f"lessons/{slug}")["cells"]]
                 path = lesson_path(slug)
-                got = ([(c["cell_type"], _source(c)) for c in json.loads(path.read_text())["cells"]]
+                got = ([(c["cell_type"], c["id"], c["metadata"], _source(c))
+                        for c in json.loads(path.read_text())["cells"]]
                        if path.exists() else None)
                 if got != want:
                     problems.append(f"{path.relative_to(ROOT)}: cells differ from src/lessons/{slug}.py "
                                     "(run make notebooks)")
             if (SRC / "solutions" / f"{slug}.py").exists():
-                want_text = dumps(to_notebook(parse(SRC / "solutions" / f"{slug}.py"), graded=True))
+                want_text = dumps(solution_notebook(slug))
                 path = solution_path(slug)
                 if not path.exists() or path.read_text(encoding="utf-8") != want_text:
                     problems.append(f"{path.relative_to(ROOT)}: differs from src/solutions/{slug}.py "

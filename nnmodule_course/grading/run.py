@@ -64,7 +64,9 @@ class Summary:
 def course_package(course: Path) -> Path:
     """The course's ``autograder`` package (the one next to its solutions, else this one)."""
     candidate = course / "autograder"
-    return candidate if (candidate / "__init__.py").exists() else Path(__file__).resolve().parent.parent
+    if (candidate / "__init__.py").exists():
+        return candidate
+    return Path(importlib.util.find_spec("autograder").origin).resolve().parent
 
 
 @contextlib.contextmanager

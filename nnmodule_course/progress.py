@@ -38,7 +38,7 @@ def run_notebook(path: Path, slug: str, devices: list[str]) -> list[Result]:
     import importlib
 
     devices_module = importlib.import_module("autograder.devices")
-    from .feedback import NotAttempted, quiet
+    from autograder.feedback import NotAttempted, quiet
     from .notebook import read
 
     nb = read(path, slug)
@@ -91,7 +91,7 @@ def grade_folder(folder: Path, timeout: float = 300.0, jobs: int | None = None) 
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    from .devices import devices
+    from autograder.devices import devices
     from .notebook import find
 
     names = [d.type for d in devices()]
@@ -102,7 +102,7 @@ def grade_folder(folder: Path, timeout: float = 300.0, jobs: int | None = None) 
 
 
 def _grade_one(path: Path, slug: str, names: list[str], timeout: float) -> list[Result]:
-    cmd = [sys.executable, "-m", "autograder.progress", "--worker", str(path), slug, *names]
+    cmd = [sys.executable, "-m", "nnmodule_course.progress", "--worker", str(path), slug, *names]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         lines = done.stdout.strip().splitlines()
@@ -197,7 +197,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Entry point of ``python -m autograder progress``."""
-    from .devices import devices
+    from autograder.devices import devices
 
     folder = Path(args.folder)
     if not folder.is_dir():

@@ -12,8 +12,8 @@ import sys
 
 #: Modules that each add one subcommand.
 COMMANDS: tuple[str, ...] = (
-    "autograder.grading.command",    # grade
-    "autograder.progress",           # progress
+    "nnmodule_course.grading.command",    # grade
+    "nnmodule_course.progress",           # progress
 )
 
 

@@ -1,6 +1,6 @@
 """The run's outputs for people: ``grades.csv``, one feedback page per student, a summary figure.
 
-Written from the stored :class:`~autograder.grading.results.NotebookResult` files, so the
+Written from the stored :class:`~nnmodule_course.grading.results.NotebookResult` files, so the
 reports always cover every notebook graded so far (this run and earlier ones)::
 
     reports/grades.csv              student, assignment, points per exercise, total, max, status, flags

@@ -2,7 +2,7 @@
 
 Only the executed copy of a submission is changed, never the notebook nbgrader stores:
 
-- a *preamble* cell first (the source of :mod:`autograder.grading.pristine`), which captures
+- a *preamble* cell first (the source of :mod:`nnmodule_course.grading.pristine`), which captures
   pristine interpreter state before any student code runs;
 - a *guard* cell before every test cell, which restores that state and re-imports the
   course's checks from the grader's read-only copy.

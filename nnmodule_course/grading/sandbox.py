@@ -19,7 +19,7 @@ COPY = ".course"       # the kernel's copy: <workdir>/.course/autograder/...
 class PackageImage:
     """The files of one Python package (and their compiled forms), kept in memory."""
 
-    def __init__(self, package_dir: Path, exclude: tuple[str, ...] = ("grading",)) -> None:
+    def __init__(self, package_dir: Path, exclude: tuple[str, ...] = ()) -> None:
         self.name = package_dir.name
         self.files: dict[str, bytes] = {}
         with tempfile.TemporaryDirectory() as tmp:

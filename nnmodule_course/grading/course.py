@@ -137,7 +137,7 @@ class ScratchCourse:
 
 def _file_logger(path: Path) -> logging.Logger:
     """A logger for nbgrader's messages that writes to ``path`` only (never to the terminal)."""
-    logger = logging.getLogger(f"autograder.grading[{path}]")
+    logger = logging.getLogger(f"nnmodule_course.grading[{path}]")
     logger.propagate = False
     logger.setLevel(logging.INFO)
     if not logger.handlers:

@@ -17,7 +17,7 @@ from ..notebook import grade_id
 from .integrity import INJECTED, Findings, is_grade, is_setup, is_solution
 from .results import ExerciseResult, NotebookResult, clean
 
-_QUIET = logging.getLogger("autograder.grading.quiet")
+_QUIET = logging.getLogger("nnmodule_course.grading.quiet")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 

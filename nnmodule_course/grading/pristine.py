@@ -1,6 +1,6 @@
 """Code the grader runs inside each student's kernel: capture pristine state, restore it before tests.
 
-This module is never imported by the kernel: :func:`autograder.grading.integrity.preamble_cell`
+This module is never imported by the kernel: :func:`nnmodule_course.grading.integrity.preamble_cell`
 injects its source as the first cell of the executed copy of a notebook, before any student
 code runs, and calls :func:`_install`. Everything it needs is imported or captured inside
 ``_install`` so that nothing a student's cell rebinds later (a builtin, ``torch.allclose``,
