@@ -18,8 +18,7 @@ from typing import Any
 
 _EXPORTS = {
     "Exercise": "feedback", "ExerciseFailure": "feedback", "NotAttempted": "feedback",
-    "exercise": "feedback", "on_every_device": "feedback", "quiet": "feedback", "seeded": "feedback",
-    "stray_state": "placement",
+    "quiet": "feedback", "seeded": "feedback", "stray_state": "placement", "check": "checks",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,12 +1,15 @@
-"""Turn a failed check into one sentence a learner can act on.
+"""The learner-facing vocabulary of the checks: one sentence per mistake.
 
-Every check runs inside :func:`exercise`, a context manager for one exercise on one
-device. It keeps PyTorch warnings and stray stderr output away from the notebook
-(nbgrader zeroes a test cell that writes to stderr) and turns whatever goes wrong into
-an :class:`ExerciseFailure` whose message names the exercise, the device and the mistake::
+A judge (see :mod:`autograder.checks.harness`) reads an observation of the learner's code and
+decides, through an :class:`Exercise`, whether it meets the contract. Every failure is an
+:class:`ExerciseFailure` whose message names the exercise, the device and the mistake::
 
-    ex02_stacked_linear [cpu]: model.parameters() is empty: layers kept in a Python
-    list are not registered; use nn.ModuleList.
+    ex02_stacked_linear [cpu]: layers is a plain Python list, so nothing in it is registered:
+    parameters(), state_dict() and .to(device) all miss it; use nn.ModuleList
+
+In a notebook the failure shows as that sentence alone, without a traceback
+(:meth:`ExerciseFailure._render_traceback_`, IPython's hook for custom error display).
+Nothing here calls learner code: the observation was taken before, in :mod:`.checks.observe`.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import io
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -23,6 +26,10 @@ import torch
 
 class ExerciseFailure(AssertionError):
     """A check failed; ``str(err)`` is the whole learner-facing message."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for this error: the sentence alone, in red, no traceback wall."""
+        return [f"\x1b[0;31m{self}\x1b[0m"]
 
 
 class NotAttempted(ExerciseFailure):
@@ -51,14 +58,38 @@ def quiet() -> Iterator[None]:
             os.close(saved_fd)
 
 
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed the generators for the block and restore the notebook's generators afterwards.
+
+    Running a test cell never shifts the learner's random streams (CPU, CUDA or MPS).
+    """
+    cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    mps = getattr(torch, "mps", None)
+    mps_state = mps.get_rng_state() if mps is not None and torch.backends.mps.is_available() else None
+    try:
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        if mps_state is not None:
+            mps.set_rng_state(mps_state)
+
+
 def _fmt(value: Any) -> str:
-    if isinstance(value, torch.Size):
+    if isinstance(value, (torch.Size, list)) and all(isinstance(v, int) for v in value):
         return str(tuple(value))
     return repr(value)
 
 
+#: Tolerances for comparing a learner's numbers with the judge's (computed on the CPU in
+#: float32). Accelerators reorder sums and may use TF32 for convolutions, hence looser bounds.
+TOLERANCE = {"cpu": (1e-5, 1e-4)}
+ACCELERATOR_TOLERANCE = (1e-4, 1e-3)
+
+
 class Exercise:
-    """Checks for one exercise on one device; every method raises :class:`ExerciseFailure`."""
+    """The judge's side of one exercise on one device; every failing method raises :class:`ExerciseFailure`."""
 
     def __init__(self, exercise_id: str, device: torch.device | str) -> None:
         self.id = exercise_id
@@ -76,31 +107,39 @@ class Exercise:
         """Stop with ``message`` (one sentence about the mistake, no prefix)."""
         raise ExerciseFailure(f"{self.prefix}: {message}")
 
+    def not_attempted(self, what: str) -> None:
+        raise NotAttempted(f"{self.prefix}: not attempted yet: {what} still raises NotImplementedError; "
+                           "replace the stub with your answer")
+
     def require(self, condition: Any, message: str) -> None:
         """Fail with ``message`` unless ``condition`` is true."""
         if not condition:
             self.fail(message)
 
-    def call(self, what: str, fn: Callable[..., Any], *args: Any, hint: str = "", **kwargs: Any) -> Any:
-        """Call learner code ``fn(*args, **kwargs)``; if it raises, say that ``what`` raised (and ``hint``)."""
-        try:
-            return fn(*args, **kwargs)
-        except ExerciseFailure:
-            raise
-        except NotImplementedError as err:
-            raise NotAttempted(f"{self.prefix}: not attempted yet: {what} still raises "
-                               "NotImplementedError; replace the stub with your answer") from err
-        except Exception as err:  # noqa: BLE001 - any learner error becomes feedback
-            message = f"{self.prefix}: {what} raised {type(err).__name__}: {err}"
-            raise ExerciseFailure(f"{message} ({hint})" if hint else message) from err
+    def result(self, record: dict, what: str, hint: str = "") -> Any:
+        """The value of a recorded call (see :func:`autograder.checks.observe.call`).
 
-    def tensor(self, value: Any, what: str) -> torch.Tensor:
-        """Require ``value`` to be a tensor on this exercise's device; return it."""
-        self.require(isinstance(value, torch.Tensor),
-                     f"{what} should be a torch.Tensor, got {type(value).__name__}")
-        self.require(value.device.type == self.device.type,
-                     f"{what} is on {value.device.type}, expected {self.device.type}: create new "
-                     "tensors on the input's device (or register them so .to() moves them)")
+        Fails when the call raised: "``what`` raised TypeError: ..." (and ``hint``), or as not
+        attempted when it raised ``NotImplementedError``.
+        """
+        if record.get("error"):
+            if record["error"] == "NotImplementedError":
+                self.not_attempted(what)
+            message = f"{what} raised {record['error']}"
+            if record.get("message"):
+                message += f": {record['message']}"
+            self.fail(f"{message} ({hint})" if hint else message)
+        return record.get("value")
+
+    def tensor(self, record: dict, what: str, hint: str = "") -> torch.Tensor:
+        """The tensor a recorded call returned, required to be on this exercise's device."""
+        value = self.result(record, what, hint)
+        self.require(record.get("tensor") and isinstance(value, torch.Tensor),
+                     f"{what} should be a torch.Tensor, got {record.get('type')}")
+        where = record.get("device")
+        self.require(where == self.device.type,
+                     f"{what} is on {where}, expected {self.device.type}: create new tensors on the "
+                     "input's device (or register them so .to() moves them)")
         return value
 
     def shape(self, value: torch.Tensor, expected: tuple[int, ...], what: str) -> None:
@@ -108,92 +147,22 @@ class Exercise:
         self.require(tuple(value.shape) == tuple(expected),
                      f"{what} has shape {_fmt(tuple(value.shape))}, expected {_fmt(tuple(expected))}")
 
-    def close(self, actual: Any, expected: torch.Tensor, what: str, hint: str = "",
-              atol: float = 1e-5, rtol: float = 1e-4) -> None:
-        """Require tensor ``actual`` to match ``expected`` in device, shape and values."""
-        actual = self.tensor(actual, what)
+    def tolerance(self) -> tuple[float, float]:
+        """``(atol, rtol)`` for this device."""
+        return TOLERANCE.get(self.device.type, ACCELERATOR_TOLERANCE)
+
+    def matches(self, actual: Any, expected: torch.Tensor) -> bool:
+        """True when ``actual`` is a tensor of ``expected``'s shape with (nearly) its values."""
+        if not isinstance(actual, torch.Tensor) or actual.shape != expected.shape:
+            return False
+        atol, rtol = self.tolerance()
+        return bool(torch.allclose(actual.double(), expected.double(), atol=atol, rtol=rtol, equal_nan=True))
+
+    def close(self, actual: torch.Tensor, expected: torch.Tensor, what: str, hint: str = "") -> None:
+        """Require ``actual`` (a tensor from an observation) to match ``expected`` in shape and values."""
+        self.require(isinstance(actual, torch.Tensor), f"{what} should be a torch.Tensor")
         self.shape(actual, tuple(expected.shape), what)
-        expected = expected.to(actual.device, actual.dtype) if actual.is_floating_point() else expected.to(actual.device)
-        if not torch.allclose(actual.detach(), expected.detach(), atol=atol, rtol=rtol):
-            # on the CPU in float64: MPS has no float64
-            diff = (actual.detach().cpu().double() - expected.detach().cpu().double()).abs().max().item()
+        if not self.matches(actual, expected):
+            diff = (actual.double() - expected.double()).abs().max().item()
             message = f"{what} has the wrong values (largest difference {diff:.3g})"
             self.fail(f"{message}: {hint}" if hint else message)
-
-    def raises(self, error: type[BaseException] | tuple[type[BaseException], ...],
-               fn: Callable[..., Any], message: str) -> BaseException:
-        """Require ``fn()`` to raise ``error``; fail with ``message`` otherwise."""
-        try:
-            fn()
-        except error as err:
-            return err
-        except NotImplementedError as err:
-            raise NotAttempted(f"{self.prefix}: not attempted yet: the answer still raises "
-                               "NotImplementedError") from err
-        except Exception as err:  # noqa: BLE001
-            self.fail(f"{message} (it raised {type(err).__name__}: {err})")
-        self.fail(message)
-        raise AssertionError("unreachable")
-
-
-class exercise:  # noqa: N801 - used like a function: ``with exercise(id, device) as ex``
-    """Run the checks in the ``with`` block for one exercise on one device, quietly.
-
-    Errors raised by the learner's code inside the block become an
-    :class:`ExerciseFailure` that names the exercise, the device and the error. The
-    traceback a learner sees is trimmed to the test cell and their own code
-    (IPython hides frames that set ``__tracebackhide__``).
-    """
-
-    def __init__(self, exercise_id: str, device: torch.device | str) -> None:
-        self.ex = Exercise(exercise_id, device)
-        self._quiet = quiet()
-
-    def __enter__(self) -> Exercise:
-        self._quiet.__enter__()
-        return self.ex
-
-    def __exit__(self, kind: type | None, err: BaseException | None, tb: Any) -> bool:
-        __tracebackhide__ = True  # noqa: F841
-        self._quiet.__exit__(None, None, None)
-        if err is None or not isinstance(err, Exception):
-            return False
-        prefix = self.ex.prefix
-        if isinstance(err, ExerciseFailure):
-            failure, cause = type(err)(str(err)), err.__cause__
-        elif isinstance(err, NotImplementedError):
-            failure, cause = NotAttempted(f"{prefix}: not attempted yet: the answer still raises "
-                                          "NotImplementedError; replace the stub with your answer"), err
-        else:
-            failure, cause = ExerciseFailure(f"{prefix}: your code raised {type(err).__name__}: {err}"), err
-        raise failure from cause
-
-
-@contextlib.contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Seed the generators for the block and restore the notebook's generators afterwards.
-
-    Checks draw their inputs on the CPU and move them, so the same seed gives the same
-    inputs on every device, and running a test cell never shifts the learner's random
-    streams (CPU, CUDA or MPS).
-    """
-    cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    mps = getattr(torch, "mps", None)
-    mps_state = mps.get_rng_state() if mps is not None and torch.backends.mps.is_available() else None
-    try:
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            yield
-    finally:
-        if mps_state is not None:
-            mps.set_rng_state(mps_state)
-
-
-def on_every_device(exercise_id: str, check: Callable[[Exercise], None]) -> None:
-    """Run ``check(ex)`` once per device from :func:`autograder.devices.devices`."""
-    __tracebackhide__ = True  # noqa: F841
-    from .devices import devices
-
-    for device in devices():
-        with exercise(exercise_id, device) as ex:
-            check(ex)

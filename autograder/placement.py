@@ -51,19 +51,29 @@ def stray_state(module: nn.Module) -> list[str]:
     return sorted(found)
 
 
-def describe_stray(module: nn.Module) -> str | None:
-    """A learner-facing sentence about the first piece of stray state, or None when there is none."""
-    names = stray_state(module)
-    if not names:
-        return None
-    owner_name, _, attr = names[0].rpartition(".")
-    owner = module.get_submodule(owner_name) if owner_name else module
-    value = getattr(owner, attr)
-    if isinstance(value, torch.Tensor):
-        return (f"attribute '{names[0]}' is a plain tensor, so .to(device) leaves it behind and "
+def stray_kinds(module: nn.Module) -> list[tuple[str, str]]:
+    """``(qualified name, kind)`` of each piece of stray state: kind is ``"tensor"`` for a plain
+    tensor, else the Python container's type name (``"list"``, ``"dict"``, ...)."""
+    found = []
+    for name in stray_state(module):
+        owner_name, _, attr = name.rpartition(".")
+        value = getattr(module.get_submodule(owner_name) if owner_name else module, attr)
+        found.append((name, "tensor" if isinstance(value, torch.Tensor) else type(value).__name__))
+    return found
+
+
+def stray_message(name: str, kind: str) -> str:
+    """The learner-facing sentence about stray attribute ``name`` of ``kind`` (see :func:`stray_kinds`)."""
+    if kind == "tensor":
+        return (f"attribute '{name}' is a plain tensor, so .to(device) leaves it behind and "
                 "state_dict() does not save it: make it an nn.Parameter (trained) or a buffer "
                 "(register_buffer, not trained)")
-    kind = type(value).__name__
-    return (f"attribute '{names[0]}' is a plain Python {kind} holding modules or tensors, so nothing "
+    return (f"attribute '{name}' is a plain Python {kind} holding modules or tensors, so nothing "
             "in it is registered: .to(device), parameters() and state_dict() all miss it; use "
             "nn.ModuleList / nn.ModuleDict / nn.ParameterList / nn.ParameterDict")
+
+
+def describe_stray(module: nn.Module) -> str | None:
+    """A learner-facing sentence about the first piece of stray state, or None when there is none."""
+    kinds = stray_kinds(module)
+    return stray_message(*kinds[0]) if kinds else None

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..feedback import Exercise, on_every_device, seeded
-from . import common
+from ._legacy import Exercise, on_every_device, seeded
+from . import _legacy_common as common
 
 
 def check_mlp(MLP: type, in_features: int = 784, hidden_features: int = 256, out_features: int = 10,

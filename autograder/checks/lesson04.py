@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..feedback import Exercise, ExerciseFailure, NotAttempted, on_every_device, seeded
+from ._legacy import Exercise, ExerciseFailure, NotAttempted, on_every_device, seeded
 
 # ---------------------------------------------------------------------------------------------
 # Modules the checks build models from.

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..feedback import Exercise, on_every_device, seeded
-from . import common
+from ._legacy import Exercise, on_every_device, seeded
+from . import _legacy_common as common
 
 
 def check_shared_net(make_shared_net: Callable[[int], nn.Sequential], features: int = 8, batch: int = 4,

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..feedback import Exercise, ExerciseFailure, on_every_device, seeded
-from . import common
+from ._legacy import Exercise, ExerciseFailure, on_every_device, seeded
+from . import _legacy_common as common
 
 
 # ---------------------------------------------------------------- ex06_centered

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..feedback import Exercise, ExerciseFailure, on_every_device, seeded
+from ._legacy import Exercise, ExerciseFailure, on_every_device, seeded
 
 # --------------------------------------------------------------------------- helpers
 

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..feedback import Exercise, on_every_device, seeded
-from . import common
+from ._legacy import Exercise, on_every_device, seeded
+from . import _legacy_common as common
 
 META = torch.device("meta")
 

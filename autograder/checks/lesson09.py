@@ -8,8 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..feedback import Exercise, on_every_device, seeded
-from . import common
+from ._legacy import Exercise, on_every_device, seeded
+from . import _legacy_common as common
 
 
 class _Net(nn.Module):

@@ -44,12 +44,11 @@ class StackedLinear(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex02_stacked_linear_tests points=3
-from autograder.checks.lesson02 import check_stacked_linear
+from autograder.checks import check
 
-check_stacked_linear(StackedLinear)             # StackedLinear(4, 3) on a batch of 5; depth 0 raises
+check("ex02_stacked_linear", StackedLinear)      # StackedLinear(4, 3) on a batch of 5; StackedLinear(4, 0) raises
 ### BEGIN HIDDEN TESTS
-check_stacked_linear(StackedLinear, features=7, depth=1, batch=3, bad_depth=-2, seed=11)
-check_stacked_linear(StackedLinear, features=3, depth=5, batch=8, seed=12)
+check("ex02_stacked_linear", StackedLinear, hidden=True)   # other sizes, depth 1, keyword arguments
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -77,13 +76,11 @@ class HeadSelector(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex02_head_selector_tests points=3
-from autograder.checks.lesson02 import check_head_selector
+from autograder.checks import check
 
-check_head_selector(HeadSelector)               # in_features=6, {"digit": 10, "parity": 2}
+check("ex02_head_selector", HeadSelector)        # in_features=6, {"digit": 10, "parity": 2}
 ### BEGIN HIDDEN TESTS
-check_head_selector(HeadSelector, in_features=3, out_sizes={"age": 1}, batch=2, unknown="Age", seed=21)
-check_head_selector(HeadSelector, in_features=5, out_sizes={"a": 4, "b": 4, "c": 4}, batch=6,
-                    unknown="d", seed=22)
+check("ex02_head_selector", HeadSelector, hidden=True)     # one head; several heads of the same size
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -115,10 +112,9 @@ class ChainedMatmul(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex02_chained_matmul_tests points=3
-from autograder.checks.lesson02 import check_chained_matmul
+from autograder.checks import check
 
-check_chained_matmul(ChainedMatmul)             # ChainedMatmul((5, 4, 3)) on a batch of 2
+check("ex02_chained_matmul", ChainedMatmul)      # ChainedMatmul((5, 4, 3)) on a batch of 2
 ### BEGIN HIDDEN TESTS
-check_chained_matmul(ChainedMatmul, sizes=[3, 3], batch=4, seed=31)
-check_chained_matmul(ChainedMatmul, sizes=[2, 6, 6, 1, 4], batch=3, seed=32)
+check("ex02_chained_matmul", ChainedMatmul, hidden=True)   # a square chain; a long chain given as a list
 ### END HIDDEN TESTS
