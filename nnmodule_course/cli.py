@@ -23,7 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="nn.Module from the inside: the course's tools.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(name)
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name and name.startswith(err.name + ".") or err.name == name:
+                continue  # not in this copy of the course: a student's handout has no grader
+            raise
         (getattr(module, "register", None) or module.add_parser)(subparsers)
     return parser
 

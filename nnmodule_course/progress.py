@@ -1,10 +1,16 @@
 """A learner's progress report: run the test cells of their own exercise notebooks.
 
 ``python -m autograder progress [FOLDER]`` finds ``NN_slug/NN_slug.ipynb`` (or
-``NN_slug.ipynb``) under FOLDER (default: ``exercises/``), runs each notebook's set-up
-cells, answer cells and test cells in a fresh Python process per notebook (no nbgrader
-database needed), once per available device, and prints per lesson and exercise:
-passed, failed (with the test's message) or not attempted. ``--plot`` saves a figure.
+``NN_slug.ipynb``) under FOLDER (default: ``my-work/``, the learner's own copies that
+``make lab`` makes), runs each notebook's set-up cells, answer cells and test cells in a
+fresh Python process per notebook (no nbgrader database needed), once per available device,
+and prints per lesson and exercise: passed, failed (with the test's message) or not
+attempted. ``--plot`` saves a figure (default: ``FOLDER/progress.png``). In a notebook,
+:func:`show` prints the same report and shows the figure.
+
+A test cell's outcome is all this needs: it ran silently (passed), raised
+``autograder.feedback.NotAttempted`` (not attempted) or raised anything else (failed, with
+the first line of the message).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from pathlib import Path
 from .spec import LESSONS
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+DEFAULT_FOLDER = "my-work"   # the learner's own copies (nnmodule_course.lab.WORK)
 
 
 @dataclass
@@ -38,7 +45,9 @@ def run_notebook(path: Path, slug: str, devices: list[str]) -> list[Result]:
     import importlib
 
     devices_module = importlib.import_module("autograder.devices")
-    from autograder.feedback import NotAttempted, quiet
+    feedback = importlib.import_module("autograder.feedback")
+    NotAttempted = feedback.NotAttempted  # noqa: N806 - an exception class
+    quiet = getattr(feedback, "quiet", contextlib.nullcontext)  # silences the checks' warnings, if it can
     from .notebook import read
 
     nb = read(path, slug)
@@ -156,41 +165,48 @@ def _overall(results: list[Result]) -> str:
 
 
 def plot(report: dict[str, list[Result]], path: Path) -> Path:
-    """Save a stacked bar chart: per lesson, exercises passed / failed / not attempted."""
-    import matplotlib
+    """Save the progress figure: per lesson, its exercises passed / failed / not attempted."""
+    from .plots import progress_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    progress_figure(_plot_rows(report), path)
+    return Path(path)
 
-    labels, counts = [], {PASSED: [], FAILED: [], NOT_ATTEMPTED: []}
+
+def _plot_rows(report: dict[str, list[Result]]) -> list[tuple[str, int, int, int]]:
+    rows = []
     for slug, meta in LESSONS.items():
-        labels.append(f"{slug[:2]} {meta['title']}")
         statuses = [_overall([r for r in report.get(slug, []) if r.exercise == ex]) for ex in meta["exercises"]]
-        for key in counts:
-            counts[key].append(statuses.count(key))
-    fig, ax = plt.subplots(figsize=(7, 4))
-    left = [0] * len(labels)
-    for key, color in ((PASSED, "#2a9d8f"), (FAILED, "#e76f51"), (NOT_ATTEMPTED, "#d9d9d9")):
-        ax.barh(labels, counts[key], left=left, color=color, label=key)
-        left = [a + b for a, b in zip(left, counts[key])]
-    ax.invert_yaxis()
-    ax.set_xlabel("exercises")
-    ax.set_title("Course progress")
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+        rows.append((f"{slug[:2]} {meta['title']}", statuses.count(PASSED), statuses.count(FAILED),
+                     statuses.count(NOT_ATTEMPTED)))
+    return rows
+
+
+
+def show(folder: str | Path = DEFAULT_FOLDER, timeout: float = 300.0):  # noqa: ANN201 - IPython's Image
+    """In a notebook: print the progress report of ``folder`` and return its figure, which
+    Jupyter shows (the figure is also saved as ``folder/progress.png``)."""
+    from IPython.display import Image
+
+    from autograder.devices import devices
+
+    folder = Path(folder)
+    report = grade_folder(folder, timeout=timeout) if folder.is_dir() else {}
+    if not report:
+        print(f"No exercise notebooks (NN_slug/NN_slug.ipynb) in {folder}/ yet: `make lab` copies "
+              f"them there.")
+        return None
+    print(format_report(report, [d.type for d in devices()]))
+    return Image(filename=str(plot(report, folder / "progress.png")))
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``progress`` on the course CLI."""
     parser = subparsers.add_parser("progress", help="check your own exercise notebooks",
                                    description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", nargs="?", default="exercises",
-                        help="folder holding NN_slug/NN_slug.ipynb (default: exercises)")
-    parser.add_argument("--plot", metavar="PNG", nargs="?", const="progress.png",
-                        help="also save a figure (default name: progress.png)")
+    parser.add_argument("folder", nargs="?", default=DEFAULT_FOLDER,
+                        help=f"folder holding NN_slug/NN_slug.ipynb (default: {DEFAULT_FOLDER}, your copies)")
+    parser.add_argument("--plot", metavar="PNG", nargs="?", const="",
+                        help="also save a figure (default: FOLDER/progress.png)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
     parser.set_defaults(func=main)
 
@@ -201,15 +217,16 @@ def main(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     if not folder.is_dir():
-        print(f"progress: {folder} is not a folder", file=sys.stderr)
+        hint = " (make lab copies the exercises there)" if args.folder == DEFAULT_FOLDER else ""
+        print(f"progress: {folder} is not a folder{hint}", file=sys.stderr)
         return 2
     report = grade_folder(folder, timeout=args.timeout)
     if not report:
         print(f"progress: no exercise notebooks (NN_slug/NN_slug.ipynb) under {folder}", file=sys.stderr)
         return 2
     print(format_report(report, [d.type for d in devices()]))
-    if args.plot:
-        print(f"figure saved to {plot(report, Path(args.plot))}")
+    if args.plot is not None:
+        print(f"figure saved to {plot(report, Path(args.plot or folder / 'progress.png'))}")
     return 0
 
 

@@ -150,13 +150,30 @@ def _emit(exercise_id: str, case: Case, device: torch.device, data: str) -> None
 # ---------------------------------------------------------------------------- judging
 
 
-def judge(check: ExerciseCheck, case: Case, device: str | torch.device, data: Any) -> ExerciseFailure | None:
-    """The verdict on one encoded observation: None when right, else the learner-facing failure."""
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """``value`` with every recorded error ``message`` passed through ``redact``."""
+    if isinstance(value, dict):
+        return {k: (redact(v) if k == "message" and isinstance(v, str) else _redacted(v, redact))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, redact) for v in value]
+    return value
+
+
+def judge(check: ExerciseCheck, case: Case, device: str | torch.device, data: Any,
+          redact: Callable[[str], str] | None = None) -> ExerciseFailure | None:
+    """The verdict on one encoded observation: None when right, else the learner-facing failure.
+
+    ``redact`` (the grader's) rewrites the error messages the kernel recorded before the judge
+    may repeat them in feedback.
+    """
     ex = Exercise(check.id, device)
     try:
         observation = decode(data)
         if not isinstance(observation, dict):
             raise MalformedObservation("an observation is a dict")
+        if redact is not None:
+            observation = _redacted(observation, redact)
         if "observe_error" in observation:
             problem = observation["observe_error"]
             if isinstance(problem, dict) and problem.get("error") == "NotImplementedError":
@@ -174,8 +191,8 @@ def judge(check: ExerciseCheck, case: Case, device: str | torch.device, data: An
     return None
 
 
-def judge_records(exercise_id: str, records: Sequence[dict], seed: int,
-                  device_types: Sequence[str]) -> ExerciseFailure | None:
+def judge_records(exercise_id: str, records: Sequence[dict], seed: int, device_types: Sequence[str],
+                  redact: Callable[[str], str] | None = None) -> ExerciseFailure | None:
     """The grader's verdict on a test cell from the observations it sent (display-output payloads).
 
     Every case (visible, then hidden drawn from ``seed``) must have been observed exactly once
@@ -197,7 +214,7 @@ def judge_records(exercise_id: str, records: Sequence[dict], seed: int,
             if len(data) > 1:
                 return ExerciseFailure(f"{prefix}: the test cell reported its {case.name} case more than "
                                        "once, so it cannot be trusted")
-            failure = judge(check, case, device, data[0])
+            failure = judge(check, case, device, data[0], redact)
             if failure is not None:
                 return failure
     return None

@@ -1,17 +1,20 @@
-"""The scratch nbgrader course the grader works in (``./grading/`` by default, never tracked).
+"""The nbgrader course the grader records into: the course itself by default, or a scratch copy.
 
-Layout, as nbgrader expects it, plus the grader's own files::
+By default the grader writes where nbgrader itself would, in the course folder, so that
+``nbgrader export`` and formgrader show what it recorded; ``--out DIR`` makes DIR a scratch
+course instead (the config and solutions copied into it). Layout, as nbgrader expects it, plus
+the grader's own files in ``grading/`` (all of it ignored by git)::
 
-    grading/
-      nbgrader_config.py          copied from the course (source_directory = "solutions")
-      solutions/<assignment>/     copied from the course: the source of truth for test cells
+    <out>/
+      nbgrader_config.py          the course's (copied into a scratch course)
+      solutions/<assignment>/     the source of truth for test cells (copied into a scratch course)
       exercises/<assignment>/     written by nbgrader generate_assignment
       submitted/<student>/<assignment>/<notebook>.ipynb
       autograded/<student>/<assignment>/<notebook>.ipynb
       gradebook.db                nbgrader's gradebook
-      results/<assignment>/<student>/<notebook>.json    one per graded notebook (see results.py)
-      reports/grades.csv, reports/summary.png, reports/feedback/<student>.html
-      grading.log                 nbgrader's and the grader's log
+      grading/results/<assignment>/<student>/<notebook>.json    one per graded notebook (results.py)
+      grading/reports/grades.csv, summary.png, flags.csv, feedback/<student>.html
+      grading/grading.log, grading/kernels.log
 """
 from __future__ import annotations
 
@@ -49,10 +52,16 @@ class ScratchCourse:
     def __init__(self, course_root: Path, root: Path, timeout: int | None = None) -> None:
         self.course_root = course_root.resolve()
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.work = self.root / "grading"            # the grader's own files
+        self.work.mkdir(parents=True, exist_ok=True)
         self.config = self._config(timeout)
         self.source_dir = self.root / self.config.CourseDirectory.get("source_directory", "source")
-        self.log = _file_logger(self.root / "grading.log")
+        self.log = _file_logger(self.work / "grading.log")
+
+    @property
+    def in_place(self) -> bool:
+        """True when the grader records into the course itself (nothing to copy)."""
+        return self.root == self.course_root
 
     @property
     def db_url(self) -> str:
@@ -100,8 +109,9 @@ class ScratchCourse:
         Returns the assignments that were (re)generated.
         """
         os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-        shutil.copyfile(self.course_root / CONFIG, self.root / CONFIG)
-        state_file = self.root / "sources.json"
+        if not self.in_place:
+            shutil.copyfile(self.course_root / CONFIG, self.root / CONFIG)
+        state_file = self.work / "sources.json"
         state = json.loads(state_file.read_text()) if state_file.exists() else {}
         course_source = self.course_root / self.source_dir.name
         generated = []
@@ -109,11 +119,12 @@ class ScratchCourse:
             digest = tree_digest(course_source / assignment)
             if not force and state.get(assignment) == digest and (self.source_dir / assignment).exists():
                 continue
-            target = self.source_dir / assignment
-            if target.exists():
-                shutil.rmtree(target)
-            shutil.copytree(course_source / assignment, target,
-                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+            if not self.in_place:
+                target = self.source_dir / assignment
+                if target.exists():
+                    shutil.rmtree(target)
+                shutil.copytree(course_source / assignment, target,
+                                ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
             self._generate(assignment)
             state[assignment] = digest
             state_file.write_text(json.dumps(state, indent=1, sort_keys=True))
@@ -132,7 +143,7 @@ class ScratchCourse:
             converter.start()
         except Exception as err:  # noqa: BLE001 - nbgrader's own reasons, e.g. graded cells removed
             raise ValueError(f"nbgrader generate_assignment {assignment} failed ({err}); "
-                             f"see {self.root / 'grading.log'}") from err
+                             f"see {self.work / 'grading.log'}") from err
 
 
 def _file_logger(path: Path) -> logging.Logger:

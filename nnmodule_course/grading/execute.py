@@ -1,69 +1,110 @@
-"""Execute one notebook in its own kernel with nbgrader's ``Execute`` preprocessor, cell by cell.
+"""Execute one notebook, cell by cell, in sandboxed kernels, with nbgrader's ``Execute`` preprocessor.
 
-nbgrader runs ``Execute.preprocess`` over the whole notebook; a dead kernel then aborts the
-notebook, and an unresponsive one stalls every later cell until its timeout. Driving the
-same preprocessor (an nbclient ``NotebookClient``) one cell at a time lets the grader:
+nbgrader runs ``Execute.preprocess`` over a whole notebook; a dead kernel then aborts it, and an
+unresponsive one stalls every later cell. Driving the same preprocessor (an nbclient
+``NotebookClient``) one cell at a time lets the grader:
 
-- mark the cell that killed the kernel, and every test cell that never ran, with an error
-  output, so nbgrader's ``determine_grade`` can never count them as passes;
-- start a fresh kernel for the rest of the notebook (replaying the preamble and the locked
-  set-up cells, the only cells a test may depend on) so later exercises are still graded;
+- note the cell that killed the kernel, the cells that timed out, and the test cells that never
+  ran, so the judge can say why an exercise has no observation;
+- start a fresh kernel in a fresh sandbox for the rest of the notebook (replaying the locked
+  set-up cells, the only cells a test may depend on), so later exercises are still graded;
 - replace a kernel that ignores the interrupt after a timeout;
-- cap the output a cell may send (an output flood cannot exhaust the grader's memory).
+- cap what a cell may send: every output type counts against the cell's budget, and no single
+  ZeroMQ message above :data:`MAX_MESSAGE` bytes is ever received whole (the socket drops it).
+
+Kernels come from :mod:`.provisioner` (a warm fork in a bubblewrap sandbox per kernel).
 """
 from __future__ import annotations
 
 import asyncio
 import copy
-import subprocess
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from queue import Empty
 from typing import Any
 
+import zmq
+import zmq.asyncio
 from jupyter_client import AsyncKernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.kernelspec import KernelSpec
 from nbclient.exceptions import CellControlSignal, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Integer
 
-from .integrity import INJECTED, is_grade, is_setup
-from .kernels import ForkKernels, FreshKernels
+from autograder.observation import MIME
+
+from .provisioner import SpecManager
+
+MAX_MESSAGE = 16 << 20      # bytes: larger kernel messages are dropped by ZeroMQ, unread
+
+
+def is_setup(cell: NotebookNode) -> bool:
+    """A locked code cell that is neither graded nor an answer: the notebook's set-up."""
+    return cell.cell_type == "code" and is_locked(cell) and not is_grade(cell) and not is_solution(cell)
+
+
+def is_test(cell: NotebookNode) -> bool:
+    """A graded code cell that is not an answer: a test cell."""
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+def _size(content: dict) -> int:
+    """Roughly how many characters an output message carries (text, data values, traceback)."""
+    size = len(content.get("text", "") or "")
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(str(value))
+    size += sum(len(line) for line in content.get("traceback") or []) + len(content.get("evalue", "") or "")
+    return size
 
 
 class GradingExecute(Execute):
-    """nbgrader's ``Execute`` preprocessor with a cap on the output one cell may send."""
+    """nbgrader's ``Execute`` with a budget per cell for every kind of output.
 
-    max_output_chars = Integer(2_000_000, help="stream text kept per cell, in characters").tag(config=True)
-    max_displays = Integer(100, help="rich outputs (images, HTML) kept per cell").tag(config=True)
+    Observations (the course's own MIME type) have their own, larger budget so that a flood of
+    prints cannot push a correct answer's observations out; anything past a budget is dropped
+    with one note.
+    """
+
+    max_output_chars = Integer(2_000_000, help="characters of output kept per cell, all types").tag(config=True)
+    max_outputs = Integer(200, help="outputs kept per cell").tag(config=True)
+    max_observation_chars = Integer(12_000_000, help="characters of observations kept per test cell").tag(config=True)
     NOTE = "\n... output truncated by the grader\n"
 
     async def async_execute_cell(self, cell: NotebookNode, cell_index: int, *args: Any, **kwargs: Any) -> NotebookNode:
-        self._budget = [self.max_output_chars, self.max_displays]
+        self._budget = {"chars": self.max_output_chars, "outputs": self.max_outputs,
+                        "observations": self.max_observation_chars}
         return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> NotebookNode | None:
-        kind = msg["msg_type"]
-        if kind in ("stream", "display_data"):
-            slot = 0 if kind == "stream" else 1
-            self._budget[slot] -= len(msg["content"].get("text", "")) if slot == 0 else 1
-            if self._budget[slot] < 0:
+        kind, content = msg["msg_type"], msg["content"]
+        if kind in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+            observation = kind == "display_data" and MIME in (content.get("data") or {})
+            key = "observations" if observation else "chars"
+            self._budget[key] -= _size(content)
+            self._budget["outputs"] -= 0 if observation else 1
+            if self._budget[key] < 0 or self._budget["outputs"] < 0:
                 if not any(o.get("text") == self.NOTE for o in outs[-3:]):
                     outs.append(new_output("stream", name="stdout", text=self.NOTE))
                 return None
         return super().output(outs, msg, display_id, cell_index)
 
 
-class FastReadyClient(AsyncKernelClient):
-    """A kernel client that is ready once ``kernel_info`` is answered and IOPub delivers.
+class GradingClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse huge messages, and that is ready as soon as the kernel answers.
 
-    jupyter_client's ``wait_for_ready`` then also waits for 0.2 s of IOPub silence; nbclient
-    matches every output to its request, so that wait buys nothing here.
+    ``ZMQ_MAXMSGSIZE``, set on the client's own context, makes ZeroMQ drop (and never buffer
+    whole) any message larger than :data:`MAX_MESSAGE`. jupyter_client's ``wait_for_ready``
+    also waits for 0.2 s of IOPub silence; nbclient matches every output to its request, so
+    that wait buys nothing here.
     """
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        return context
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout or 60)
@@ -95,7 +136,7 @@ class KernelStartError(RuntimeError):
 
 @dataclass
 class Execution:
-    """How one notebook's execution went (cell indices are those of the executed copy)."""
+    """How one notebook's execution went (cell indices are the notebook's)."""
 
     notebook: NotebookNode
     seconds: float = 0.0
@@ -103,7 +144,7 @@ class Execution:
     timed_out: list[int] = field(default_factory=list)
     died: dict[int, str] = field(default_factory=dict)        # cell index -> why the kernel went
     replaced: list[int] = field(default_factory=list)         # kernel ignored the interrupt after this cell
-    tampered: list[str] = field(default_factory=list)         # changes to the kernel's copy of the checks
+    never_ran: list[int] = field(default_factory=list)        # test cells the kernels never reached
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -128,69 +169,38 @@ async def _responsive(client: GradingExecute, grace: float) -> bool:
     return False
 
 
-def _exit_reason(client: GradingExecute) -> str:
-    process = getattr(getattr(client.km, "provisioner", None), "process", None)
-    code = process.poll() if process is not None else None
-    signum = -code if code is not None and code < 0 else code - 128 if code is not None and code > 128 else None
-    if signum is not None:
-        hint = " (out of memory?)" if signum in (6, 9) else ""
-        return f"the kernel was killed by signal {signum}{hint}"
-    if code is None:
-        return "the kernel died"
-    return f"the kernel exited with code {code}" + (" (os._exit or sys.exit?)" if code in (0, 1) else "")
-
-
 class NotebookRunner:
-    """Runs notebooks for one grading run: kernels from ``kernels``, nbgrader's execution settings."""
+    """Runs notebooks for one grading run: each kernel made by ``spec`` (a provisioner config)."""
 
-    def __init__(self, kernels: ForkKernels | FreshKernels, timeout: int, config: Any = None,
-                 unresponsive_grace: float = 5.0, max_kernel_starts: int = 4) -> None:
-        self.kernels = kernels
+    def __init__(self, spec: dict, timeout: int, config: Any = None, unresponsive_grace: float = 5.0,
+                 max_kernel_starts: int = 4) -> None:
+        self.spec = spec
         self.timeout = timeout
         self.config = config
         self.grace = unresponsive_grace
         self.max_kernel_starts = max_kernel_starts
 
-    def _manager(self) -> AsyncKernelManager:
-        """A kernel manager whose kernel is started by our kernel source's command."""
-        km = AsyncKernelManager(kernel_name="python3")
-        km._kernel_spec = KernelSpec(argv=self.kernels.argv(), display_name="Python 3 (grading)",
-                                     language="python", interrupt_mode="signal")
-        km.client_factory = FastReadyClient
+    def _client(self, nb: NotebookNode, env: dict[str, str]) -> GradingExecute:
+        spec = {**self.spec, "kernel_env": {**self.spec.get("kernel_env", {}), **env}}
+        km = AsyncKernelManager(kernel_name="nnm-graded", kernel_spec_manager=SpecManager(spec=spec))
+        km.client_class = f"{GradingClient.__module__}.{GradingClient.__name__}"
         km.shutdown_wait_time = 1.0
-        return km
-
-    def _client(self, nb: NotebookNode, workdir: Path) -> GradingExecute:
-        client = GradingExecute(km=self._manager(), config=self.config, timeout=self.timeout,
-                                interrupt_on_timeout=True, allow_errors=True, shutdown_kernel="immediate",
-                                resources={"metadata": {"path": str(workdir)}},
-                                extra_arguments=["--HistoryManager.enabled=False"])
+        client = GradingExecute(km=km, config=self.config, timeout=self.timeout, interrupt_on_timeout=True,
+                                allow_errors=True, shutdown_kernel="immediate", resources={"metadata": {"path": "/"}})
         client.nb = nb
         client.timeout = self.timeout
-        client.timeout_func = self._timeout_of
         return client
 
-    def _timeout_of(self, cell: NotebookNode) -> int:
-        """The grader's own cells get more time: a loaded machine must not fail a notebook."""
-        return max(self.timeout, 120) if cell.get("metadata", {}).get(INJECTED) else self.timeout
-
-    async def run(self, nb: NotebookNode, supplementary: dict[str, bytes] | None = None) -> Execution:
-        """Execute ``nb`` (changed in place) in fresh kernels; raises only :class:`KernelStartError`."""
+    async def run(self, nb: NotebookNode, env: dict[str, str]) -> Execution:
+        """Execute ``nb`` (changed in place) in fresh sandboxed kernels whose environment adds ``env``;
+        raises only :class:`KernelStartError`."""
         started = time.monotonic()
         result = Execution(notebook=nb)
         executed: set[int] = set()
         index = 0
         while index < len(nb.cells) and result.kernel_starts < self.max_kernel_starts:
             result.kernel_starts += 1
-            workdir = self.kernels.workdir()
-            for name, data in (supplementary or {}).items():
-                (workdir / name).parent.mkdir(parents=True, exist_ok=True)
-                (workdir / name).write_bytes(data)
-            try:
-                client = await self._start(nb, workdir)
-            except KernelStartError:
-                self.kernels.cleanup(workdir)
-                raise
+            client = await self._start(nb, env)
             try:
                 if index > 0:
                     await self._replay(client, nb, index)
@@ -199,23 +209,17 @@ class NotebookRunner:
                 continue                    # died while replaying the set-up: try a new kernel
             finally:
                 await self._shutdown(client)
-                result.tampered += self.kernels.tampering(workdir)
-                self.kernels.cleanup(workdir)
-        for number, cell in enumerate(nb.cells):
-            if is_grade(cell) and cell.cell_type == "code" and number not in executed:
-                cell.setdefault("outputs", []).append(
-                    _error("NotRun", "this test cell never ran: the kernel kept dying before it"))
+        result.never_ran = [i for i, cell in enumerate(nb.cells) if is_test(cell) and i not in executed]
         result.seconds = time.monotonic() - started
         return result
 
-    async def _start(self, nb: NotebookNode, workdir: Path, attempts: int = 3) -> GradingExecute:
-        """A client with a running kernel; a start that fails (a port taken meanwhile, a loaded
-        machine) is tried again before it counts as :class:`KernelStartError`."""
+    async def _start(self, nb: NotebookNode, env: dict[str, str], attempts: int = 3) -> GradingExecute:
+        """A client with a running kernel; a start that fails (a loaded machine) is tried again
+        before it counts as :class:`KernelStartError`."""
         for attempt in range(attempts):
-            client = self._client(nb, workdir)
+            client = self._client(nb, env)
             try:
-                await client.async_start_new_kernel(cwd=str(workdir), env=self.kernels.environment(workdir),
-                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                await client.async_start_new_kernel()
                 await client.async_start_new_kernel_client()
                 return client
             except Exception as err:  # noqa: BLE001 - reported as a grading error, the run goes on
@@ -234,7 +238,10 @@ class NotebookRunner:
             try:
                 await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
             except DeadKernelError:
-                reason = _exit_reason(client)
+                provisioner = getattr(client.km, "provisioner", None)
+                if provisioner is not None:
+                    await provisioner.poll()
+                reason = provisioner.exit_reason() if hasattr(provisioner, "exit_reason") else "the kernel died"
                 cell.setdefault("outputs", []).append(_error("DeadKernelError", reason))
                 result.died[index] = reason
                 return index + 1
@@ -249,16 +256,20 @@ class NotebookRunner:
         return index
 
     async def _replay(self, client: GradingExecute, nb: NotebookNode, upto: int) -> None:
-        """In a new kernel: run the preamble and the set-up cells before ``upto`` (outputs dropped)."""
+        """In a new kernel: run the set-up cells before ``upto`` (outputs dropped)."""
         for number, cell in enumerate(nb.cells[:upto]):
-            if cell.get("metadata", {}).get(INJECTED) == "preamble" or is_setup(cell):
-                scratch = copy.deepcopy(cell)
-                await client.async_execute_cell(scratch, number, store_history=False)
+            if is_setup(cell):
+                await client.async_execute_cell(copy.deepcopy(cell), number, store_history=False)
 
     @staticmethod
     async def _shutdown(client: GradingExecute) -> None:
         try:
-            if client.km is not None:
-                await asyncio.wait_for(client._async_cleanup_kernel(), timeout=15)
-        except Exception:  # noqa: BLE001 - the fork server kills what is left
+            if client.kc is not None:
+                client.kc.stop_channels()
+            if client.km is not None and client.km.has_kernel:
+                await asyncio.wait_for(client.km.shutdown_kernel(now=True), timeout=15)
+        except Exception:  # noqa: BLE001 - the sandbox's death takes what is left
             pass
+        provisioner = getattr(client.km, "provisioner", None)
+        if provisioner is not None:
+            await provisioner.cleanup()

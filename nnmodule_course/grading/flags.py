@@ -1,8 +1,10 @@
-"""Flag student code that reaches for the grader's machinery (reported, never graded).
+"""Flag student code that reaches beyond its exercise (reported to the instructor, never graded).
 
-The guard cells undo monkeypatching before every test; these flags tell the instructor who
-tried, and catch the tricks a guard cannot undo (frame inspection from inside ``forward``,
-threads, ``ctypes``). A flag is a reason to read the submission, not a verdict.
+The verdict does not depend on any of this: the judge decides from observations, in the
+grader's process, and the sandbox contains what a kernel can do. Flags tell the instructor
+what a submission *tried*, where it can be seen in the code: patching torch or the checks,
+inspecting frames, starting processes or threads, sending signals, opening sockets, reaching
+for absolute paths outside its sandbox. A flag is a reason to read the submission, not a verdict.
 """
 from __future__ import annotations
 
@@ -32,9 +34,16 @@ SUSPICIOUS = {
     "register_module_forward_pre_hook": "installs a global module hook",
     "get_ipython": "talks to the IPython shell", "ctypes": "uses ctypes", "_thread": "starts threads",
     "threading": "starts threads", "signal": "uses signals", "os._exit": "stops the kernel",
-    "os.kill": "sends signals", "subprocess": "starts processes", "_nnm": "touches the grader's guard",
-    "importlib.reload": "reloads modules",
+    "os.kill": "sends signals", "os.killpg": "sends signals", "subprocess": "starts processes",
+    "os.system": "starts processes", "os.popen": "starts processes", "os.fork": "starts processes",
+    "os.setsid": "detaches processes", "multiprocessing": "starts processes", "pty": "starts processes",
+    "socket": "opens network connections", "urllib": "opens network connections",
+    "http.client": "opens network connections", "importlib.reload": "reloads modules",
+    "display": "sends display outputs (observations are display outputs)",
 }
+
+#: String constants that name places outside a kernel's sandbox (or its scratch space).
+PATHS = ("/work", "/root", "/home", "/srv", "/etc", "/proc", "/dev/shm", "/tmp", "/var", "/usr", "..")
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -100,6 +109,8 @@ def flag_cell(source: str, aliases: dict[str, str]) -> list[str]:
             name = _protected(dotted, aliases) if dotted else None
             if name:
                 found.append(f"calls {node.func.id}() on {name}")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(PATHS):
+            found.append(f"names the path {node.value[:60]!r}")
         text = _dotted(node) if isinstance(node, (ast.Attribute, ast.Name)) else None
         if text:
             resolved = _protected(text, aliases) or text

@@ -1,13 +1,14 @@
-"""The life of one submitted notebook: stage, sanitize, inject, execute, verify, record.
+"""The life of one submitted notebook: stage, sanitize, execute in a sandbox, judge, record.
 
 Everything here runs in the grader's process, one notebook at a time, except
-:meth:`Pipeline.execute_all`, which keeps ``jobs`` notebooks executing at once in their own
-kernels and records each one the moment it finishes.
+:meth:`Pipeline.execute_all`, which keeps ``jobs`` notebooks executing at once, each in its own
+sandboxed kernel, and records each one the moment it finishes.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import shutil
 import signal
 from collections.abc import Callable
@@ -16,50 +17,54 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader.utils import determine_grade
 
 from .autograde import Autograder
 from .course import ScratchCourse, file_digest
-from .execute import Execution, KernelStartError, NotebookRunner
+from .execute import Execution, KernelStartError, NotebookRunner, is_test
 from .flags import flag_notebook
-from .integrity import Plan, collect, inject
-from .outcome import build_result, exercise_of
-from .progressbar import ProgressBar
-from .results import FAILED, GRADED, MISSING, UNREADABLE, ExerciseResult, NotebookResult, ResultStore, clean
+from ..notebook import grade_id
+from .judging import exercise_of, judge_notebook
+from .results import FAILED, GRADED, MISSING, UNREADABLE, ExerciseResult, NotebookResult, ResultStore, clean, fill
 from .submissions import Submission
+
+_QUIET = logging.getLogger("nnmodule_course.grading.quiet")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 
 @dataclass
 class Job:
-    """A notebook ready to execute: sanitized, flagged, with the grader's cells injected."""
+    """A notebook ready to execute: sanitized and flagged."""
 
     submission: Submission
     result: NotebookResult
     resources: dict
-    executed: NotebookNode
-    plan: Plan
-    repairs: list[str]
-    flags: list[str]
+    notebook: NotebookNode
+    env: dict[str, str]
 
 
 class Pipeline:
     """Per-notebook steps of one run, around nbgrader's :class:`Autograder` for ``course``."""
 
-    def __init__(self, course: ScratchCourse, store: ResultStore, memory: int, force: bool) -> None:
+    def __init__(self, course: ScratchCourse, store: ResultStore, memory: int, force: bool, run_seed: int,
+                 device_types: list[str], sandboxed: bool) -> None:
         self.course = course
         self.store = store
         self.memory = memory
         self.force = force
+        self.run_seed = run_seed
+        self.device_types = device_types
+        self.sandboxed = sandboxed
         self.autograder = Autograder(course)
-        self.recorded: dict[tuple[str, str, str], dict[str, float | None]] = {}
 
     def close(self) -> None:
         self.autograder.close()
 
-    def load_gradebook(self, assignments: list[str]) -> None:
-        """Remember what the gradebook holds, to skip what is graded already."""
-        for assignment in assignments:
-            for (student, notebook), scores in self.autograder.recorded_scores(assignment).items():
-                self.recorded[(assignment, student, notebook)] = scores
+    def case_seed(self, submission: Submission) -> int:
+        """The seed of this notebook's hidden cases: the run's seed mixed with who and what."""
+        key = f"{self.run_seed}:{submission.student}:{submission.assignment}:{submission.notebook}"
+        return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
 
     # -- before execution -------------------------------------------------------------
 
@@ -76,23 +81,19 @@ class Pipeline:
             shutil.copyfile(submission.timestamp, folder / "timestamp.txt")
         return target
 
-    def _done(self, submission: Submission, digest: str, source: str) -> bool:
-        previous = self.store.get(submission.student, submission.assignment, submission.notebook)
-        if previous is None or previous.status == FAILED:
-            return False
-        scores = self.recorded.get(submission.key, {})
-        return (previous.submission_sha256 == digest and previous.source_sha256 == source
-                and bool(scores) and all(v is not None for v in scores.values()))
-
     def prepare(self, submission: Submission) -> Job | NotebookResult | None:
         """A :class:`Job`; or the result of a notebook that cannot run (recorded now); or None: done already."""
         path = self.stage(submission)
         source = file_digest(self.course.source_notebook(submission.assignment, submission.notebook))
         digest = file_digest(path) if path else hashlib.sha256(b"").hexdigest()
-        if not self.force and self._done(submission, digest, source):
+        previous = self.store.get(submission.student, submission.assignment, submission.notebook)
+        if not self.force and previous is not None and previous.current(digest, source):
             return None
         result = NotebookResult(submission.student, submission.assignment, submission.notebook, GRADED,
-                                submission_sha256=digest, source_sha256=source)
+                                name=submission.name if submission.name != submission.student else "",
+                                submission_sha256=digest, source_sha256=source, run_seed=self.run_seed,
+                                case_seed=self.case_seed(submission), sandboxed=self.sandboxed)
+        result.notes += submission.notes
         if path is None:
             return self._zero(submission, result, MISSING, f"no {submission.notebook}.ipynb was handed in")
         resources = self.autograder.resources(submission.student, submission.assignment, submission.notebook, path)
@@ -102,8 +103,10 @@ class Pipeline:
         except Exception as err:  # noqa: BLE001 - any unreadable file is reported, the run goes on
             why = f"this file could not be graded as a notebook ({type(err).__name__}: {err})"
             return self._zero(submission, result, UNREADABLE, clean(why, 300))
-        executed, plan = inject(nb)
-        return Job(submission, result, resources, executed, plan, repairs, flag_notebook(nb.cells))
+        result.notes += repairs
+        result.flags += flag_notebook(nb.cells)
+        env = {"NNM_CASE_SEED": str(result.case_seed)}
+        return Job(submission, result, resources, nb, env)
 
     def _zero(self, submission: Submission, result: NotebookResult, status: str, why: str) -> NotebookResult:
         """Score a missing or unreadable notebook 0 in the gradebook, and say why."""
@@ -123,33 +126,28 @@ class Pipeline:
     # -- after execution --------------------------------------------------------------
 
     def record(self, job: Job, outcome: Execution | KernelStartError) -> NotebookResult:
-        """Verify the guards, commit the grades, write the autograded notebook and the result."""
+        """Judge the test cells, commit the grades, write the autograded notebook and the result."""
         result = job.result
         if isinstance(outcome, KernelStartError):
             result.status = FAILED
             result.notes.append(clean(str(outcome)))
             self.store.put(result)
             return result
-        nb, findings = collect(outcome.notebook, job.plan)
-        if outcome.tampered:
-            why = "the notebook changed the grader's copy of the checks, so no test can be trusted"
-            for cell in nb.cells:
-                meta = cell.get("metadata", {}).get("nbgrader", {})
-                if meta.get("grade") and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-                    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
-                        "error", ename="GradingIntegrityError", evalue=why, traceback=[why]))
+        nb = outcome.notebook
+        verdicts = judge_notebook(nb, outcome, result.case_seed, self.device_types, self.course.timeout)
         submission = job.submission
         folder = self.course.root / "submitted" / submission.student / submission.assignment
         self.autograder.open_submission(submission.student, submission.assignment,
                                         folder if submission.timestamp else None)
         nb = self.autograder.record(nb, job.resources, self.course.supplementary(submission.assignment))
-        build_result(nb, outcome, findings, result, self.course.timeout, job.repairs, job.flags, self.memory)
+        points = {grade_id(c): tuple(map(float, determine_grade(c, _QUIET))) for c in nb.cells if is_test(c)}
+        fill(result, verdicts, points, outcome, self.course.timeout, self.memory)
         self.store.put(result)
         return result
 
     # -- execution --------------------------------------------------------------------
 
-    def execute_all(self, jobs: list[Job], runner: NotebookRunner, parallel: int, bar: ProgressBar,
+    def execute_all(self, jobs: list[Job], runner: NotebookRunner, parallel: int, bar,  # noqa: ANN001 - tqdm
                     finished: Callable[[NotebookResult], None]) -> bool:
         """Execute ``jobs``, ``parallel`` at a time; returns False when interrupted (Ctrl-C, SIGTERM)."""
         try:
@@ -157,7 +155,7 @@ class Pipeline:
         except KeyboardInterrupt:
             return False
 
-    async def _pool(self, jobs: list[Job], runner: NotebookRunner, parallel: int, bar: ProgressBar,
+    async def _pool(self, jobs: list[Job], runner: NotebookRunner, parallel: int, bar,  # noqa: ANN001
                     finished: Callable[[NotebookResult], None]) -> bool:
         limit = asyncio.Semaphore(parallel)
         loop = asyncio.get_running_loop()
@@ -165,17 +163,15 @@ class Pipeline:
         loop.add_signal_handler(signal.SIGTERM, main.cancel)
 
         async def one(job: Job) -> None:
-            label = f"{job.submission.student}/{job.submission.assignment}"
             async with limit:
-                bar.start(label)
+                bar.set_postfix_str(f"{job.submission.student}/{job.submission.assignment}", refresh=False)
                 try:
-                    outcome: Execution | KernelStartError = await runner.run(
-                        job.executed, self.course.supplementary(job.submission.assignment))
+                    outcome: Execution | KernelStartError = await runner.run(job.notebook, job.env)
                 except KernelStartError as err:
                     outcome = err
             result = self.record(job, outcome)       # in this loop's thread: one at a time
             finished(result)
-            bar.finish(label, problem=result.status == FAILED or bool(result.flags))
+            bar.update(1)
 
         tasks = [asyncio.ensure_future(one(job)) for job in jobs]
         try:
@@ -184,7 +180,8 @@ class Pipeline:
         except asyncio.CancelledError:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)     # kernels shut down
+            await asyncio.gather(*tasks, return_exceptions=True)     # kernels and sandboxes shut down
             return False
         finally:
             loop.remove_signal_handler(signal.SIGTERM)
+

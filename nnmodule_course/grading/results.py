@@ -3,9 +3,9 @@
 A :class:`NotebookResult` is written as JSON (``results/<assignment>/<student>/<notebook>.json``)
 right after the notebook's grades are committed to the gradebook: it is the marker that the
 notebook is done (a re-run skips it while the submission and the source are unchanged) and
-the material of the reports: per exercise the points and, for a failed one, the message the
-learner sees; notes about the notebook (a timeout, a dead kernel, an edited test cell); and
-flags for the instructor (code that patches torch or the checks).
+the material of the reports: per exercise the points and, for a failed one, the judge's
+message; notes for the learner (a timeout, a dead kernel, an edited test cell); flags for the
+instructor; and the seed its hidden cases were drawn from, so that a grade can be reproduced.
 """
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .execute import Execution, is_test
+from .judging import Verdict
+
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-GRADED = "graded"          # executed and recorded in the gradebook
+GRADED = "graded"          # executed, judged and recorded in the gradebook
 MISSING = "missing"        # no such notebook in the submission: zero, as nbgrader does
 UNREADABLE = "unreadable"  # not a notebook (bad JSON, bad nbgrader metadata): zero, reported
 FAILED = "failed"          # the grader could not grade it (no kernel): nothing recorded, retried next run
@@ -40,8 +43,12 @@ class NotebookResult:
     assignment: str
     notebook: str
     status: str
+    name: str = ""                 # the student as the submission named them, when that differs
     submission_sha256: str = ""
     source_sha256: str = ""
+    run_seed: int = 0              # the run's seed and this notebook's hidden-case seed
+    case_seed: int = 0
+    sandboxed: bool = True
     exercises: list[ExerciseResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)     # shown to the learner
     flags: list[str] = field(default_factory=list)     # for the instructor only
@@ -65,11 +72,66 @@ class NotebookResult:
         data["exercises"] = [ExerciseResult(**e) for e in data.get("exercises", [])]
         return cls(**data)
 
+    def current(self, submission_sha256: str, source_sha256: str) -> bool:
+        """True when this result grades exactly that submission against exactly that source."""
+        return (self.status != FAILED and self.submission_sha256 == submission_sha256
+                and self.source_sha256 == source_sha256)
+
 
 def clean(text: str, limit: int = 600) -> str:
     """One message for a learner: no ANSI colours, at most ``limit`` characters."""
     text = ANSI.sub("", str(text)).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def memory_text(size: int) -> str:
+    """``2147483648`` -> ``"2 GiB"``."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} bytes"
+
+
+def _label(nb_cells: list, index: int) -> str:
+    """How a note names cell ``index`` ("your answer cell ex01_mlp", "the test cell of ex01_mlp")."""
+    from ..notebook import grade_id
+    from .judging import exercise_of
+
+    cell = nb_cells[index]
+    gid = grade_id(cell)
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if meta.get("solution") and gid:
+        return f"your answer cell {gid}"
+    if is_test(cell) and gid:
+        return f"the test cell of {exercise_of(gid)}"
+    if meta.get("locked"):
+        return "the set-up cell"
+    return f"cell {index + 1}"
+
+
+def fill(result: NotebookResult, verdicts: list[Verdict], points: dict[str, tuple[float, float]],
+         execution: Execution | None, timeout: int, memory: int) -> NotebookResult:
+    """Fill ``result`` from the judge's ``verdicts``, the gradebook's ``points`` (grade id -> (score,
+    max)) and what happened during ``execution``."""
+    for verdict in verdicts:
+        score, max_score = points.get(verdict.grade_id, (0.0, 0.0))
+        message = "" if score >= max_score else clean(verdict.message)
+        if message and memory and any(w in message for w in ("MemoryError", "out of memory", "signal 9")):
+            message += f" (each notebook may use {memory_text(memory)} of memory)"
+        result.exercises.append(ExerciseResult(verdict.exercise, verdict.grade_id, score, max_score, message))
+    if execution is not None:
+        cells = execution.notebook.cells
+        for index, reason in execution.died.items():
+            result.notes.append(f"{_label(cells, index)} stopped the kernel ({reason}); the cells after it ran in "
+                                "a new kernel")
+        for index in execution.timed_out:
+            result.notes.append(f"{_label(cells, index)} ran longer than {timeout} s and was stopped")
+        for index in execution.replaced:
+            result.notes.append(f"{_label(cells, index)} ignored the stop request; the kernel was replaced")
+        result.seconds = round(execution.seconds, 3)
+        result.kernel_starts = execution.kernel_starts
+    result.notes = list(dict.fromkeys(result.notes))
+    return result
 
 
 class ResultStore:

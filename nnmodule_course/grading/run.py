@@ -1,12 +1,13 @@
-"""One grading run: find submissions, grade what is not graded yet, in parallel, and report.
+"""One grading run: find submissions → sanitize → execute in a sandbox → judge → record → report.
 
 The parent process does everything that touches the gradebook or the course folder, one
-notebook at a time; kernels (one per notebook, ``jobs`` at a time) only execute. A notebook's
-grades are committed, its autograded copy written and its result stored as soon as it is
-done, so an interrupted run loses nothing finished, and the next run goes on from there.
+notebook at a time; kernels (one per notebook, each in its own bubblewrap sandbox, ``jobs`` at
+a time) only execute. A notebook's grades are committed, its autograded copy written and its
+result stored as soon as it is done, so an interrupted run loses nothing finished, and the
+next run goes on from there.
 
-This module imports only light modules: the kernel fork server is started first, and
-imports torch while this process imports nbgrader (:mod:`.pipeline`).
+This module imports only light modules: the warm kernel server is started first and imports
+torch while this process imports nbgrader (:mod:`.pipeline`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ import contextlib
 import fcntl
 import importlib.util
 import os
+import secrets
+import shutil
+import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -21,12 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import report
-from .course import ScratchCourse, file_digest
-from .kernels import GIB, Limits, kernel_source, setup_imports, unprivileged_uid
-from .progressbar import ProgressBar
+from .course import ScratchCourse
 from .results import FAILED, NotebookResult, ResultStore
-from .sandbox import PackageImage, remove, run_dir
-from .submissions import Submission, discover
+from .sandbox import SandboxUnavailable, probe
+from .submissions import discover
+
+GIB = 1 << 30
+#: Modules a kernel imports while it starts, or that every notebook of the course imports:
+#: loading them once in the warm server is what makes a kernel cheap. Missing ones are skipped.
+PRELOAD = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "collections",
+           "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.comm",
+           "IPython.core.completerlib", "IPython.core.oinspect", "IPython.display",
+           "tornado.platform.asyncio", "autograder.checks")
 
 
 @dataclass
@@ -40,8 +51,13 @@ class Options:
     students: set[str] | None = None
     jobs: int = max(1, os.cpu_count() or 1)
     timeout: int | None = None          # None: the course's nbgrader config (Execute.timeout), else 60 s
-    memory: int = 2 * GIB               # bytes of address space per kernel, 0: no limit
-    kernels: str = "fork"
+    memory: int = 2 * GIB               # bytes of address space per kernel process, 0: no limit
+    processes: int = 64                 # processes (and threads) per sandbox
+    disk: int = 512 << 20               # the sandbox's scratch tmpfs
+    shm: int = 64 << 20                 # its /dev/shm
+    cpu_seconds: int = 900              # CPU time per kernel process
+    sandbox: bool = True                # False only with --no-sandbox: printed in every report
+    seed: int | None = None             # the run's seed (hidden cases); None: a new one
     force: bool = False
     progress: bool | None = None        # None: when stderr is a terminal
     reports: bool = True
@@ -55,18 +71,24 @@ class Summary:
     reports: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     interrupted: bool = False
+    run_seed: int = 0
+    sandboxed: bool = True
 
     @property
     def failed(self) -> list[NotebookResult]:
         return [r for r in self.graded if r.status == FAILED]
 
 
-def course_package(course: Path) -> Path:
-    """The course's ``autograder`` package (the one next to its solutions, else this one)."""
-    candidate = course / "autograder"
-    if (candidate / "__init__.py").exists():
-        return candidate
-    return Path(importlib.util.find_spec("autograder").origin).resolve().parent
+def kernel_package() -> Path:
+    """The folder of the kernel-side package, ``autograder`` (found without importing it, or torch)."""
+    spec = importlib.util.find_spec("autograder")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the course's kernel-side package 'autograder' is not installed")
+    return Path(spec.origin).resolve().parent
+
+
+def instructor_package() -> Path:
+    return Path(__file__).resolve().parent.parent
 
 
 @contextlib.contextmanager
@@ -83,14 +105,21 @@ def _exclusive(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _cuda_visible() -> bool:
-    """Whether torch sees a CUDA device (torch is loaded already: the course package imports it)."""
-    try:
-        import torch
+def device_types() -> list[str]:
+    """The devices every test cell must be observed on: those the kernel-side package finds here."""
+    from autograder.devices import devices
 
-        return bool(torch.cuda.is_available())
-    except Exception:  # noqa: BLE001 - no torch, no CUDA
-        return False
+    return [d.type for d in devices()]
+
+
+def kernel_environment(threads: int) -> dict[str, str]:
+    """A kernel's environment: nothing of the grader's but what Python, torch and CUDA need."""
+    keep = ("LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update(PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin", PYTHONDONTWRITEBYTECODE="1",
+               PYDEVD_DISABLE_FILE_VALIDATION="1", OMP_NUM_THREADS=str(threads), MALLOC_ARENA_MAX="2",
+               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    return env
 
 
 class Grader:
@@ -99,61 +128,72 @@ class Grader:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.course = ScratchCourse(options.course, options.out, options.timeout)
-        self.store = ResultStore(self.course.root)
-        self.summary = Summary()
-        self.memory = options.memory
+        self.store = ResultStore(self.course.work)
+        self.summary = Summary(sandboxed=options.sandbox)
 
     def run(self) -> Summary:
         """Grade; returns what happened. Interrupting (Ctrl-C, SIGTERM) stops it cleanly."""
-        with _exclusive(self.course.root / ".lock"), warnings.catch_warnings():
+        with _exclusive(self.course.work / ".lock"), warnings.catch_warnings():
             warnings.simplefilter("ignore")     # nbgrader's SQLAlchemy and nbformat's cell-id warnings
             return self._run()
 
-    def _maybe_todo(self, submission: Submission) -> bool:
-        """A quick look, before nbgrader is loaded: might this submission need a kernel?"""
-        if self.options.force or submission.path is None:
-            return self.options.force
-        previous = self.store.get(submission.student, submission.assignment, submission.notebook)
-        return previous is None or previous.status == FAILED or previous.submission_sha256 != file_digest(submission.path)
+    def _hidden_from_kernels(self) -> list[Path]:
+        """Folders a kernel must not see even where they lie inside a bound one."""
+        return [instructor_package(), self.options.course.resolve(), self.course.root,
+                self.options.submissions.resolve()]
 
-    def _kernels(self, private: Path, assignments: list[str]):  # noqa: ANN202 - ForkKernels | FreshKernels
+    def _spec(self, server: str, devices: list[str]) -> dict:
+        """The provisioner's configuration (see :class:`.provisioner.SandboxProvisioner`)."""
         options = self.options
-        package = course_package(options.course)
+        threads = max(1, (os.cpu_count() or 1) // options.jobs)
         memory = options.memory
-        if memory and _cuda_visible():
-            self.summary.notes.append("CUDA is available: the per-kernel memory limit is off, since CUDA reserves "
-                                      "far more address space than RLIMIT_AS allows; limit memory with the container")
+        if memory and "cuda" in devices:
+            self.summary.notes.append("CUDA is available: the per-process memory limit is off, since CUDA reserves "
+                                      "far more address space than RLIMIT_AS allows")
             memory = 0
         self.memory = memory
-        torch_spec = importlib.util.find_spec("torch")
-        readable = [package / "__init__.py"] + ([Path(torch_spec.origin)] if torch_spec and torch_spec.origin else [])
-        limits = Limits(memory=memory, threads=max(1, (os.cpu_count() or 1) // options.jobs),
-                        uid=unprivileged_uid(readable))
-        sources = [p for a in assignments for p in (options.course / self.course.source_dir.name / a).glob("*.ipynb")]
-        return kernel_source(options.kernels, limits, PackageImage(package), private,
-                             log=self.course.root / "kernels.log", preload=setup_imports(sources))
+        package = kernel_package()
+        hide = [str(p) for p in self._hidden_from_kernels() if not (p == package or p in package.parents)]
+        return {"server": server, "sandboxed": options.sandbox, "kernel_package": str(package), "hide": hide,
+                "scratch_bytes": options.disk, "shm_bytes": options.shm, "gpu": "cuda" in devices,
+                "limits": {"as": memory, "nproc": options.processes, "cpu": options.cpu_seconds,
+                           "fsize": options.disk},
+                "threads": threads, "kernel_env": kernel_environment(threads)}
 
     def _run(self) -> Summary:
         started = time.monotonic()
         options = self.options
+        if options.sandbox:
+            probe(kernel_package(), [instructor_package()])          # refuse now, with the reason
+        else:
+            self.summary.notes.append("UNSAFE: --no-sandbox: student code ran as your user, with access to "
+                                      "your files and network")
+        run_seed = options.seed if options.seed is not None else secrets.randbelow(1 << 31)
+        self.summary.run_seed = run_seed
         source = options.course / self.course.source_dir.name
         notebooks = {a: sorted(p.stem for p in (source / a).glob("*.ipynb")) for a in self.course.assignments()}
         found = discover(options.submissions, notebooks, options.assignment, options.students)
         self.summary.notes += found.notes
         assignments = sorted({s.assignment for s in found.submissions})
-        private = run_dir()
-        kernels = self._kernels(private, assignments)
+        private = Path(tempfile.mkdtemp(prefix="nnm-grading-"))
+        server = None
         pipeline = None
         try:
-            early = any(self._maybe_todo(s) for s in found.submissions)
-            if early:
-                kernels.start()         # the fork server imports torch while nbgrader is loaded below
+            from .provisioner import WarmServer
+
+            server = WarmServer(private, PRELOAD, log=self.course.work / "kernels.log",
+                                env=kernel_environment(1))
+            server.start()      # it imports torch while nbgrader is loaded below
+            from tqdm import tqdm
+
             from .execute import NotebookRunner
             from .pipeline import Job, Pipeline
 
+            devices = device_types()
+            spec = self._spec(server.socket, devices)
             self.course.prepare(assignments)
-            pipeline = Pipeline(self.course, self.store, self.memory, options.force)
-            pipeline.load_gradebook(assignments)
+            pipeline = Pipeline(self.course, self.store, self.memory, options.force, run_seed, devices,
+                                options.sandbox)
             jobs = []
             for submission in found.submissions:
                 prepared = pipeline.prepare(submission)
@@ -164,24 +204,33 @@ class Grader:
                 else:
                     self.summary.graded.append(prepared)
             if jobs:
-                if not early:
-                    kernels.start()
-                kernels.wait_ready()
-                runner = NotebookRunner(kernels, self.course.timeout, self.course.config)
-                bar = ProgressBar(len(jobs), enabled=options.progress)
-                try:
+                server.wait_ready()
+                runner = NotebookRunner(spec, self.course.timeout, self.course.config)
+                show = options.progress if options.progress is not None else sys.stderr.isatty()
+                with tqdm(total=len(jobs), unit="notebook", disable=not show, leave=False,
+                          dynamic_ncols=True) as bar:
                     done = pipeline.execute_all(jobs, runner, options.jobs, bar, self.summary.graded.append)
-                finally:
-                    bar.close()
                 self.summary.interrupted = not done
         finally:
             try:
                 if pipeline is not None:
                     pipeline.close()
                 if options.reports:
-                    self.summary.reports = report.write_all(self.store.all(), self.course.root / "reports")
+                    self.summary.reports = report.write_all(self.store.all(), self.course.work / "reports",
+                                                            self.summary)
             finally:
-                kernels.close()
-                remove(private)
+                if server is not None:
+                    server.close()
+                shutil.rmtree(private, ignore_errors=True)
                 self.summary.seconds = time.monotonic() - started
         return self.summary
+
+
+def sandbox_status() -> str:
+    """One line for ``grade --check``: can this machine make the grader's sandbox?"""
+    try:
+        probe(kernel_package(), [instructor_package()])
+    except SandboxUnavailable as err:
+        return f"no sandbox: {err}"
+    return "the sandbox works here (bubblewrap, user namespaces)"
+
