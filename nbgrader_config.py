@@ -1,8 +1,17 @@
 """nbgrader configuration of the course: sources in solutions/, released notebooks in exercises/.
 
-Grading output (submitted/, autograded/, feedback/, gradebook.db) is ignored by git.
+Grading output (submitted/, autograded/, feedback/, gradebook.db, grading/) is ignored by git.
 """
+import os
+
 c = get_config()  # noqa: F821 - provided by nbgrader
+
+# nbgrader's release/fetch/submit/collect go through an "exchange" folder, by default the
+# system-wide /srv/nbgrader/exchange, which `nbgrader release_assignment` would create silently.
+# Here it is the course's own exchange/ (ignored by git) unless NBGRADER_EXCHANGE names a shared
+# one, as a JupyterHub set-up needs (the same path in every student's nbgrader config).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE",
+                                 os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange"))
 
 c.CourseDirectory.course_id = "nn-module-from-the-inside"
 c.CourseDirectory.source_directory = "solutions"

@@ -39,7 +39,10 @@ def plain(value: Any, depth: int = 0) -> Any:
     ``{"object": "TypeName"}``."""
     if depth > MAX_DEPTH:
         return {"object": "too deep"}
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float, str)):       # a subclass (numpy.float64, an IntEnum) becomes its base
+        value = next(kind(value) for kind in (bool, int, float, str) if isinstance(value, kind))
         return value if not isinstance(value, float) or math.isfinite(value) else repr(value)
     if isinstance(value, torch.Tensor):
         tensor = value.detach()

@@ -73,7 +73,7 @@ def copy_exercises(root: Path) -> list[Path]:
             if target.exists():
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            shutil.copy(path, target)
             copied.append(target)
     return copied
 

@@ -21,7 +21,7 @@ from course import ROOT
 from grading.bad import FULL, SLUG, forward
 from grading.classroom import notebook
 
-pytestmark = pytest.mark.skipif(not (ROOT / "exercises" / SLUG / f"{SLUG}.ipynb").exists(), reason="no lesson 01")
+pytestmark = pytest.mark.skipif(not (ROOT / "exercises" / SLUG / f"{SLUG}.ipynb").exists(), reason="no lesson 02")
 STUDENTS = ("a_ok", "b_ok", "c_loops", "d_ok")
 
 
@@ -46,7 +46,7 @@ def _start(submitted: Path, out: Path, timeout: int) -> subprocess.Popen:
 def _wait_for_results(out: Path, students: tuple[str, ...], process: subprocess.Popen, limit: float = 300) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if all((out / "results" / SLUG / s / f"{SLUG}.json").exists() for s in students):
+        if all((out / "grading" / "results" / SLUG / s / f"{SLUG}.json").exists() for s in students):
             return
         assert process.poll() is None, process.communicate()
         time.sleep(0.2)
@@ -80,7 +80,7 @@ def test_interrupted_run_keeps_finished_grades_and_goes_on(tmp_path, how):
     process.communicate(timeout=60)
     if how == signal.SIGINT:
         assert process.returncode == 130
-    assert _gone(helpers) == [], "kernels or the fork server outlived the grader"
+    assert _gone(helpers) == [], "kernels, sandboxes or the warm server outlived the grader"
     assert _recorded(out) == {"a_ok": 9.0, "b_ok": 9.0}
 
     again = _start(submitted, out, timeout=2)

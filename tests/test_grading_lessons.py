@@ -1,8 +1,8 @@
-"""Every lesson's exercises, through the grader: the guard never gets in the way of honest work.
+"""Every lesson's exercises, through the grader: the sandbox and the judge never get in the way of honest work.
 
 For each built lesson, a student with the reference answers and one with the first wrong
-answers are graded in one run: the reference scores full points with no note and no flag
-(nothing the lesson's checks do looks like tampering), the wrong answers score zero.
+answers are graded in one run: the reference scores full points with no note and no flag,
+the wrong answers score zero with the checks' message.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def results(tmp_path_factory):
                            "--out", "grading", "-j", "2"], cwd=base, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     return {(d["student"], d["assignment"]): d for d in
-            (json.loads(p.read_text()) for p in (base / "grading" / "results").glob("*/*/*.json"))}
+            (json.loads(p.read_text()) for p in (base / "grading" / "grading" / "results").glob("*/*/*.json"))}
 
 
 @pytest.mark.parametrize("slug", BUILT)

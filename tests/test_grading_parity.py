@@ -1,6 +1,6 @@
 """``python -m autograder grade`` scores exactly as plain ``nbgrader autograde`` on ordinary submissions.
 
-A small class of lesson 01 (reference, blank, wrong, alternative answers and a mix) is graded
+A small class of lesson 02 (reference, blank, wrong, alternative answers and a mix) is graded
 twice: by nbgrader itself, serially, in its own course folder, and by the grader. Every
 graded cell must get the same score; then the grader's outputs are checked: grades.csv,
 feedback pages (the failure messages, never the hidden tests), the summary figure, the
@@ -21,17 +21,17 @@ from nbgrader.api import Gradebook
 from course import ROOT, cells, grade_id
 from grading.classroom import nbgrader_course, notebook, write_class
 
-SLUG = "01_module_construction"
-EXERCISES = ("ex01_mlp", "ex01_my_sequential", "ex01_fixed_hidden_mlp")
+SLUG = "02_containers"
+EXERCISES = ("ex02_stacked_linear", "ex02_head_selector", "ex02_chained_matmul")
 CLASS = {
     "ada": {SLUG: dict.fromkeys(EXERCISES, "reference")},
     "bob": {SLUG: {}},                                              # the released stub
     "cy": {SLUG: dict.fromkeys(EXERCISES, "wrong1")},
-    "dee": {SLUG: {"ex01_mlp": "alt1", "ex01_my_sequential": "wrong2", "ex01_fixed_hidden_mlp": "reference"}},
+    "dee": {SLUG: {"ex02_stacked_linear": "alt1", "ex02_head_selector": "wrong2", "ex02_chained_matmul": "reference"}},
 }
 COURSE_ID = "nn-module-from-the-inside"
 
-pytestmark = pytest.mark.skipif(not (ROOT / "exercises" / SLUG / f"{SLUG}.ipynb").exists(), reason="no lesson 01")
+pytestmark = pytest.mark.skipif(not (ROOT / "exercises" / SLUG / f"{SLUG}.ipynb").exists(), reason="no lesson 02")
 
 
 def _env() -> dict[str, str]:
@@ -84,32 +84,32 @@ def test_gradebook_holds_the_class(graded):
 
 def test_grades_csv(graded):
     base, _, _ = graded
-    rows = list(csv.DictReader((base / "grading" / "reports" / "grades.csv").open()))
+    rows = list(csv.DictReader((base / "grading" / "grading" / "reports" / "grades.csv").open()))
     assert [r["student"] for r in rows] == sorted(CLASS)
     dee = next(r for r in rows if r["student"] == "dee")
-    assert (dee["ex01_mlp"], dee["ex01_my_sequential"], dee["ex01_fixed_hidden_mlp"]) == ("3", "0", "3")
+    assert (dee["ex02_stacked_linear"], dee["ex02_head_selector"], dee["ex02_chained_matmul"]) == ("3", "0", "3")
     assert (dee["total"], dee["max"], dee["assignment"]) == ("6", "9", SLUG)
 
 
 def test_feedback_shows_messages_never_hidden_tests(graded):
     base, _, _ = graded
-    page = (base / "grading" / "reports" / "feedback" / "cy.html").read_text()
-    assert "apply act (ReLU) between hidden and output" in page
-    assert "not attempted yet" in (base / "grading" / "reports" / "feedback" / "bob.html").read_text()
+    page = (base / "grading" / "grading" / "reports" / "feedback" / "cy.html").read_text()
+    assert "plain Python list" in page
+    assert "not attempted yet" in (base / "grading" / "grading" / "reports" / "feedback" / "bob.html").read_text()
     solution = cells(ROOT / "solutions" / SLUG / f"{SLUG}.ipynb")
     hidden = [line.strip() for c in solution if grade_id(c) and grade_id(c).endswith("_tests")
               for line in c["source"].split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
               if line.strip()]
     assert hidden
     for student in CLASS:
-        page = (base / "grading" / "reports" / "feedback" / f"{student}.html").read_text()
-        assert "HIDDEN TESTS" not in page and "check_mlp(" not in page
+        page = (base / "grading" / "grading" / "reports" / "feedback" / f"{student}.html").read_text()
+        assert "HIDDEN TESTS" not in page and "hidden=True" not in page
         assert not any(line in page for line in hidden)
 
 
 def test_summary_figure(graded):
     base, _, _ = graded
-    assert (base / "grading" / "reports" / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (base / "grading" / "grading" / "reports" / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_rerun_skips_what_is_graded_and_force_grades_again(graded):
@@ -138,9 +138,14 @@ def test_flat_folder_of_one_assignment(graded, tmp_path):
             assert got[(f"{student.upper()}_Smith", key)] == want[(student, key)]
 
 
-def test_fresh_kernels_score_the_same(graded, tmp_path):
+def test_without_the_sandbox_scores_the_same_and_says_so(graded, tmp_path):
     base, plain, _ = graded
-    grade(str(base / "submitted"), "--out", str(tmp_path / "fresh"), "--kernels", "fresh",
-          "--student", "cy", "--student", "dee", cwd=tmp_path)
+    done = grade(str(base / "submitted"), "--out", str(tmp_path / "unsafe"), "--no-sandbox",
+                 "--student", "cy", "--student", "dee", cwd=tmp_path)
     want = {k: v for k, v in scores(plain / "gradebook.db").items() if k[0] in ("cy", "dee")}
-    assert scores(tmp_path / "fresh" / "gradebook.db") == want
+    assert scores(tmp_path / "unsafe" / "gradebook.db") == want
+    assert "WITHOUT a sandbox" in done.stdout
+    reports = tmp_path / "unsafe" / "grading" / "reports"
+    assert "unsandboxed" in (reports / "flags.csv").read_text()
+    assert "unsandboxed" in (reports / "grades.csv").read_text()
+    assert "WITHOUT the grader's sandbox" in (reports / "feedback" / "dee.html").read_text()

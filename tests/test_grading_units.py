@@ -1,9 +1,14 @@
-"""The grader's parts that need no kernel: discovery, flags, guard bookkeeping, reports, command line."""
+"""The grader's parts that need no kernel: discovery, flags, the sandbox's command line, judging,
+reports, the command line."""
 from __future__ import annotations
 
 import argparse
 import sys
 import types
+
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -12,10 +17,10 @@ from nnmodule_course import cli
 from nnmodule_course.grading import report
 from nnmodule_course.grading.command import parse_size
 from nnmodule_course.grading.flags import flag_notebook
-from nnmodule_course.grading.integrity import Plan, collect, course_imports, inject, setup_bindings
-from nnmodule_course.grading.progressbar import ProgressBar
+from nnmodule_course.grading.command import score_table
+from nnmodule_course.grading.judging import WITHHELD, answer_problem, judge_notebook, redactor
 from nnmodule_course.grading.results import ExerciseResult, NotebookResult, ResultStore
-from nnmodule_course.grading.sandbox import PackageImage
+from nnmodule_course.grading.sandbox import SandboxLimits, command, hidden_paths, visible_paths
 from nnmodule_course.grading.submissions import discover, student_id
 from course import ROOT
 
@@ -51,17 +56,32 @@ def test_discover_flat_folder(tmp_path):
     with pytest.raises(ValueError, match="--assignment"):
         discover(tmp_path, NOTEBOOKS)
     found = discover(tmp_path, NOTEBOOKS, assignment="02_containers")
-    assert [(s.student, s.notebook) for s in found.submissions] == [("Ann_Lee", "02_containers"),
-                                                                    ("bob", "02_containers")]
-    assert any("skipped" in n for n in found.notes)
+    assert [(s.student, s.name) for s in found.submissions] == [("Ann_Lee", "Ann Lee"), ("Ann_Lee-2", "Ann_Lee"),
+                                                                 ("bob", "bob")]
+    assert any("'Ann Lee' is graded as student 'Ann_Lee'" in n for n in found.notes)
     with pytest.raises(ValueError, match="unknown assignment"):
         discover(tmp_path, NOTEBOOKS, assignment="nope")
 
 
 def test_student_ids_are_safe_for_nbgrader():
     assert student_id("Ann Lee (2)") == "Ann_Lee_2"
+    assert student_id("José Núñez") == "Jose_Nunez"
+    assert student_id("o'brien") == "o_brien" and student_id("semi;colon") == "semi_colon"
+    assert student_id(".hidden") == "hidden"
     assert student_id("../../etc") == "etc"
     assert student_id("李") == "student"
+
+
+def test_every_student_folder_is_graded_none_vanish(tmp_path):
+    names = ["Ann Lee (2)", "José Núñez", "o'brien", "semi;colon", ".hidden", "ann", "李", "王"]
+    for name in names:
+        _touch(tmp_path / name / "02_containers" / "02_containers.ipynb")
+    found = discover(tmp_path, NOTEBOOKS)
+    students = [s.student for s in found.submissions]
+    assert len(students) == len(names) == len(set(students))
+    assert sorted(s.name for s in found.submissions) == sorted(names)
+    assert {"Ann_Lee_2", "Jose_Nunez", "o_brien", "semi_colon", "hidden", "ann", "student", "student-2"} == set(students)
+    assert all(n.startswith("your work, handed in as") for s in found.submissions for n in s.notes)
 
 
 def test_parse_size():
@@ -70,82 +90,114 @@ def test_parse_size():
         parse_size("lots")
 
 
-def _nb(*sources, test_source="from autograder.checks.lesson01 import check_mlp\ncheck_mlp(MLP)"):
-    setup = new_code_cell("import torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
-                          "from collections import OrderedDict")
+def _nb(*sources, test_source='from autograder.checks import check\ncheck("ex02_stacked_linear", StackedLinear)'):
+    setup = new_code_cell("import torch\nfrom torch import nn\nimport torch.nn.functional as F")
     setup.metadata["nbgrader"] = {"grade_id": "setup", "locked": True, "grade": False, "solution": False}
-    answer = new_code_cell("\n".join(sources) or "class MLP: pass")
-    answer.metadata["nbgrader"] = {"grade_id": "ex01_mlp", "solution": True, "grade": False, "locked": False}
+    answer = new_code_cell("\n".join(sources) or "class StackedLinear: pass")
+    answer.metadata["nbgrader"] = {"grade_id": "ex02_stacked_linear", "solution": True, "grade": False,
+                                   "locked": False}
     test = new_code_cell(test_source)
-    test.metadata["nbgrader"] = {"grade_id": "ex01_mlp_tests", "grade": True, "points": 3, "locked": True,
-                                 "solution": False}
+    test.metadata["nbgrader"] = {"grade_id": "ex02_stacked_linear_tests", "grade": True, "points": 3,
+                                 "locked": True, "solution": False}
     return new_notebook(cells=[setup, answer, test])
 
 
 def test_flags_name_what_the_answer_touches():
     nb = _nb("import torch as t, sys\nfrom autograder.feedback import Exercise",
              "t.allclose = lambda *a, **k: True\nExercise.require = print\nsys.modules['x'] = None",
-             "setattr(t.Tensor, '__eq__', None)\nimport inspect\nf = inspect.currentframe().f_back")
+             "setattr(t.Tensor, '__eq__', None)\nimport inspect\nf = inspect.currentframe().f_back",
+             "import os, socket, subprocess\nos.kill(1, 9)\nopen('/work/main/solutions/x')\n"
+             "socket.socket()\nsubprocess.run(['ls'])")
     flags = flag_notebook(nb.cells)
     for expected in ("assigns to torch.allclose", "assigns to autograder.feedback.Exercise.require",
-                     "assigns to sys.modules[...]", "calls setattr() on torch.Tensor", "inspects call frames"):
+                     "assigns to sys.modules[...]", "calls setattr() on torch.Tensor", "inspects call frames",
+                     "sends signals", "names the path '/work/main/solutions/x'", "opens network connections",
+                     "starts processes"):
         assert any(expected in f for f in flags), (expected, flags)
-    assert all(f.startswith("ex01_mlp: ") for f in flags)
-    assert flag_notebook(_nb("class MLP(nn.Module):\n    def forward(self, x):\n        self.y = x\n"
+    assert all(f.startswith("ex02_stacked_linear: ") for f in flags)
+    assert flag_notebook(_nb("class StackedLinear(nn.Module):\n    def forward(self, x):\n        self.y = x\n"
                              "        return F.relu(x)").cells) == []
 
 
-def test_injected_cells_and_their_bookkeeping():
-    nb = _nb()
-    executed, plan = inject(nb)
-    roles = [c.metadata.get("nnm_grading") for c in executed.cells]
-    assert roles == ["preamble", None, None, "guard", None]
-    assert plan.guards == {3: "ex01_mlp_tests"}
-    assert setup_bindings(nb.cells) == [("torch", "torch", ""), ("nn", "torch", "nn"),
-                                        ("F", "torch.nn.functional", ""), ("OrderedDict", "collections", "OrderedDict")]
-    assert course_imports(nb.cells[2].source) == ["autograder.checks.lesson01"]
-    assert plan.secret not in executed.cells[3].source
-    # a run where the guard and the witness both reported: nothing to add, marks removed
-    guard, test = executed.cells[3], executed.cells[4]
-    guard.outputs = [new_output("stream", name="stdout", text=f"nnm-guard {plan.nonce('guard', 'ex01_mlp_tests')} "
-                                                            '["torch.allclose"]\n')]
-    test.outputs = [new_output("stream", name="stdout", text="hello\nnnm-wit"),
-                    new_output("stream", name="stdout", text=f"ness {plan.nonce('witness', 'ex01_mlp_tests')}\n")]
-    clean, findings = collect(executed, plan)
-    assert [c.metadata.get("nnm_grading") for c in clean.cells] == [None, None, None]
-    assert clean.cells[2].outputs == [new_output("stream", name="stdout", text="hello\n")]
-    assert findings.restored == {"ex01_mlp_tests": ["torch.allclose"]} and findings.problems == {}
+def _observed(nb, answer_class, seed: int = 3):
+    """Observations of ``answer_class`` as a graded kernel would send them, put into the test cell."""
+    from autograder.checks.harness import lookup, observe
+    from autograder.observation import MIME
+
+    spec = lookup("ex02_stacked_linear")
+    test = nb.cells[-1]
+    test.outputs = [new_output("display_data", data={MIME: {"exercise": spec.id, "case": case.name, "device": "cpu",
+                                                            "data": observe(spec, case, torch.device("cpu"),
+                                                                            (answer_class,))}})
+                    for case in spec.all_cases(seed)]
+    return nb
 
 
-@pytest.mark.parametrize("guard_text,witness", [("", True), ("nnm-guard forged []\n", True), (None, False)])
-def test_missing_or_forged_marks_zero_the_test(guard_text, witness):
-    executed, plan = inject(_nb())
-    good_guard = f"nnm-guard {plan.nonce('guard', 'ex01_mlp_tests')} []\n"
-    executed.cells[3].outputs = [new_output("stream", name="stdout", text=good_guard if guard_text is None else guard_text)]
-    executed.cells[4].outputs = ([new_output("stream", name="stdout",
-                                             text=f"nnm-witness {plan.nonce('witness', 'ex01_mlp_tests')}\n")]
-                                 if witness else [])
-    clean, findings = collect(executed, plan)
-    assert "ex01_mlp_tests" in findings.problems
-    assert [o["ename"] for o in clean.cells[2].outputs] == ["GradingIntegrityError"]
+class _Right(nn.Module):
+    def __init__(self, features, depth):
+        super().__init__()
+        if depth < 1:
+            raise ValueError(depth)
+        self.layers = nn.ModuleList([nn.Linear(features, features) for _ in range(depth)])
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = F.relu(layer(x))
+        return self.layers[-1](x)
 
 
-def test_nonces_depend_on_the_secret():
-    a, b = Plan("t", "secret-a"), Plan("t", "secret-b")
-    assert a.nonce("guard", "x") != b.nonce("guard", "x") and a.nonce("guard", "x") != a.nonce("witness", "x")
+def test_judge_notebook_replaces_the_test_cells_outputs_with_the_verdict():
+    nb = _observed(_nb(), _Right)
+    nb.cells[-1].outputs.append(new_output("error", ename="RuntimeError", evalue="the kernel's own error",
+                                           traceback=["secret traceback"]))
+    [verdict] = judge_notebook(nb, None, 3, ["cpu"], 60)
+    assert verdict.passed and nb.cells[-1].outputs == []
+    nb = _observed(_nb(), _Right, seed=4)               # observed for other hidden cases than the grader draws
+    [verdict] = judge_notebook(nb, None, 3, ["cpu"], 60)
+    assert not verdict.passed
+    assert [o["ename"] for o in nb.cells[-1].outputs] == ["ExerciseFailure"]
+    assert nb.cells[-1].outputs[0]["evalue"] == verdict.message
 
 
-def test_package_image_notices_changes(tmp_path):
-    image = PackageImage(ROOT / "autograder")
-    assert "autograder/feedback.py" in image.files and not any("grading" in f for f in image.files)
-    assert any(f.endswith(".pyc") for f in image.files)
-    root = image.write(tmp_path)
-    assert image.differences(tmp_path) == []
-    (root / "autograder" / "feedback.py").chmod(0o644)
-    (root / "autograder" / "feedback.py").write_text("# patched")
-    (root / "autograder").chmod(0o755)
-    (root / "autograder" / "extra.py").write_text("")
-    assert image.differences(tmp_path) == ["changed autograder/feedback.py", "added autograder/extra.py"]
+def test_redaction_withholds_quoted_tests_and_encoded_data():
+    redact = redactor(['check("ex02_stacked_linear", StackedLinear, hidden=True)   # other sizes'])
+    assert redact("mat1 and mat2 shapes cannot be multiplied (5x4 and 3x4)").startswith("mat1")
+    assert redact('check("ex02_stacked_linear", StackedLinear, hidden=True)') == WITHHELD
+    assert redact("Y2hlY2soImV4MDJfc3RhY2tlZF9saW5lYXIiLCBTdGFja2VkTGluZWFyLCBoaWRkZW49VHJ1ZSk=") == WITHHELD
+
+
+def test_answer_problems_repeat_only_pythons_own_exception_names():
+    cell = new_code_cell("x")
+    cell.outputs = [new_output("error", ename="SyntaxError", evalue="bad", traceback=[])]
+    assert "raised SyntaxError" in answer_problem(cell)
+    cell.outputs = [new_output("error", ename="check('ex02', hidden=True)", evalue="x", traceback=[])]
+    assert answer_problem(cell) == "your answer cell raised an error, so the test could not use your answer"
+
+
+def test_the_sandbox_shows_only_python_and_the_kernel_package(tmp_path):
+    package = tmp_path / "site" / "autograder"
+    package.mkdir(parents=True)
+    hide = [tmp_path / "site" / "nnmodule_course", tmp_path / "course"]
+    for path in hide:
+        path.mkdir(parents=True)
+    argv = command(package, hide, SandboxLimits(scratch=1 << 20, shm=1 << 19), 3, {"passwd": 4}, gpu=False)
+    text = " ".join(argv)
+    for flag in ("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
+                 "--die-with-parent", "--new-session"):
+        assert flag in argv
+    assert f"--ro-bind {package} {package}" in text
+    assert "--size 1048576 --tmpfs /scratch" in text and "--size 524288 --tmpfs /dev/shm" in text
+    assert "--bind " not in text.replace("--ro-bind", "").replace("--dev-bind", "")    # nothing writable is bound
+    assert str(tmp_path / "course") not in text
+    assert set(hidden_paths(visible_paths(package), hide)) == set()     # not inside anything bound
+    assert hidden_paths([tmp_path / "site"], hide) == [tmp_path / "site" / "nnmodule_course"]
+
+
+def test_score_table_is_aligned():
+    lines = score_table([_result("ann", {"ex02_stacked_linear": 3}), _result("bo", {"ex02_stacked_linear": 0})])
+    assert lines[0].split() == ["student", "assignment", "points", "status"]
+    assert lines[1].split() == ["ann", "01_module_construction", "3", "/", "3", "graded"]
+    assert len({line.index("assignment") if i == 0 else line.index("01_") for i, line in enumerate(lines)}) == 1
 
 
 def _result(student, scores, status="graded", flags=()):
@@ -160,8 +212,8 @@ def test_reports(tmp_path):
                _result("bob", {"ex01_mlp": 0, "ex01_my_sequential": 0}, status="unreadable", flags=["x"])]
     paths = report.write_all(results, tmp_path)
     lines = paths["grades"].read_text().splitlines()
-    assert lines[0] == "student,assignment,ex01_mlp,ex01_my_sequential,total,max,status,flags"
-    assert lines[1] == "ann,01_module_construction,3,0,3,6,graded,0"
+    assert lines[0] == "student,name,assignment,ex01_mlp,ex01_my_sequential,total,max,status,flags,seed"
+    assert lines[1] == "ann,,01_module_construction,3,0,3,6,graded,0,0"
     page = (paths["feedback"] / "ann.html").read_text()
     assert "wrong &lt;b&gt;" in page and "wrong <b>" not in page
     assert "bob" in paths["flags"].read_text() and paths["summary"].stat().st_size > 1000
@@ -173,17 +225,6 @@ def test_result_store_round_trip(tmp_path):
     store.put(result)
     assert store.get("ann", "01_module_construction", "01_module_construction") == result
     assert store.all() == [result] and store.get("bob", "a", "b") is None
-
-
-def test_progress_bar_draws_one_line(tmp_path):
-    stream = (tmp_path / "bar").open("w+", newline="")
-    bar = ProgressBar(2, stream=stream, enabled=True)
-    bar.start("ann/01")
-    bar.finish("ann/01")
-    bar.close()
-    stream.seek(0)
-    text = stream.read()
-    assert "1/2" in text and "\r" in text and text.endswith("\n")
 
 
 def test_a_command_is_one_registration_line(monkeypatch, capsys):

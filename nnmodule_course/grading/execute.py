@@ -20,6 +20,7 @@ import asyncio
 import copy
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from queue import Empty
 from typing import Any
 
@@ -156,25 +157,28 @@ def _timed_out(cell: NotebookNode) -> bool:
 
 
 async def _responsive(client: GradingExecute, grace: float) -> bool:
-    """After an interrupt: does the kernel answer ``kernel_info`` within ``grace`` seconds?"""
+    """After a timeout: does the kernel answer ``kernel_info`` within ``grace`` seconds, on the shell
+    channel *and* on IOPub (a message ZeroMQ refused as too large leaves IOPub deaf for good)?"""
     msg_id = client.kc.kernel_info()
     deadline = time.monotonic() + grace
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            reply = await client.kc.shell_channel.get_msg(timeout=left)
-        except Exception:  # noqa: BLE001 - queue.Empty
-            return False
-        if reply["parent_header"].get("msg_id") == msg_id:
-            return True
-    return False
+    heard = {"shell": False, "iopub": False}
+    for name, channel in (("shell", client.kc.shell_channel), ("iopub", client.kc.iopub_channel)):
+        while not heard[name] and (left := deadline - time.monotonic()) > 0:
+            try:
+                message = await channel.get_msg(timeout=left)
+            except Exception:  # noqa: BLE001 - queue.Empty
+                break
+            heard[name] = message["parent_header"].get("msg_id") == msg_id
+    return heard["shell"] and heard["iopub"]
 
 
 class NotebookRunner:
     """Runs notebooks for one grading run: each kernel made by ``spec`` (a provisioner config)."""
 
     def __init__(self, spec: dict, timeout: int, config: Any = None, unresponsive_grace: float = 5.0,
-                 max_kernel_starts: int = 4) -> None:
+                 max_kernel_starts: int = 4, log: Path | None = None) -> None:
         self.spec = spec
+        self.log = log
         self.timeout = timeout
         self.config = config
         self.grace = unresponsive_grace
@@ -242,6 +246,7 @@ class NotebookRunner:
                 if provisioner is not None:
                     await provisioner.poll()
                 reason = provisioner.exit_reason() if hasattr(provisioner, "exit_reason") else "the kernel died"
+                self._log_death(provisioner, reason)
                 cell.setdefault("outputs", []).append(_error("DeadKernelError", reason))
                 result.died[index] = reason
                 return index + 1
@@ -254,6 +259,13 @@ class NotebookRunner:
                     return index + 1
             index += 1
         return index
+
+    def _log_death(self, provisioner: Any, reason: str) -> None:
+        """Keep the end of a dead kernel's own output in the run's kernels.log (for the instructor)."""
+        if self.log is None or not hasattr(provisioner, "kernel_log"):
+            return
+        with self.log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {reason}; the end of the kernel's output:\n{provisioner.kernel_log()}\n")
 
     async def _replay(self, client: GradingExecute, nb: NotebookNode, upto: int) -> None:
         """In a new kernel: run the set-up cells before ``upto`` (outputs dropped)."""

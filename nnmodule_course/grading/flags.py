@@ -39,6 +39,7 @@ SUSPICIOUS = {
     "os.setsid": "detaches processes", "multiprocessing": "starts processes", "pty": "starts processes",
     "socket": "opens network connections", "urllib": "opens network connections",
     "http.client": "opens network connections", "importlib.reload": "reloads modules",
+    "torch.library": "registers its own torch operator kernels",
     "display": "sends display outputs (observations are display outputs)",
 }
 

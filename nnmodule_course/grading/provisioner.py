@@ -228,6 +228,18 @@ class SandboxProvisioner(KernelProvisionerBase):
         await super().load_provisioner_info(provisioner_info)
         self.pid = provisioner_info.get("pid")
 
+    def kernel_log(self, limit: int = 4000) -> str:
+        """The end of what the kernel wrote to its stdout/stderr (its sandbox's ``.kernel/kernel.log``)."""
+        path = self.sandbox.path(f"{KERNEL_DIR}/kernel.log") if self.sandbox else (
+            os.path.join(self._workdir, ".kernel", "kernel.log") if self._workdir else None)
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, handle.tell() - limit))
+                return handle.read().decode(errors="replace")
+        except (OSError, TypeError):
+            return ""
+
     def exit_reason(self) -> str:
         """Why the kernel went, in words ("killed by signal 9 (out of memory?)")."""
         code = self.exit_status

@@ -205,7 +205,8 @@ class Grader:
                     self.summary.graded.append(prepared)
             if jobs:
                 server.wait_ready()
-                runner = NotebookRunner(spec, self.course.timeout, self.course.config)
+                runner = NotebookRunner(spec, self.course.timeout, self.course.config,
+                                        log=self.course.work / "kernels.log")
                 show = options.progress if options.progress is not None else sys.stderr.isatty()
                 with tqdm(total=len(jobs), unit="notebook", disable=not show, leave=False,
                           dynamic_ncols=True) as bar:

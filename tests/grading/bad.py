@@ -400,6 +400,8 @@ class Case:
 
 
 ZERO = {EXERCISE: 0.0}
+#: Exercises after the attack whose points depend on when the kernel's own sandbox collapses.
+SELF_HARM = {"ex02_head_selector": None, "ex02_chained_matmul": None}
 
 CASES: dict[str, Case] = {
     # -- broken submissions: graded, with a reason, the run goes on
@@ -444,11 +446,16 @@ CASES: dict[str, Case] = {
     "hostile_read_classmate": Case(answer(READ_CLASSMATE + "\nraise NotImplementedError()"), ZERO, "hostile"),
     "hostile_write_output": Case(answer(WRITE_OUTPUT + "\n" + WRONG.format(body="        pass")), ZERO, "hostile"),
     "hostile_kill_processes": Case(answer(KILL + "\n" + WRONG.format(body="        pass")), ZERO, "hostile"),
-    "hostile_kill_everything": Case(forward(KILL_ALL, wrong=True), ZERO, "hostile"),
+    "hostile_kill_everything": Case(forward(KILL_ALL, wrong=True), {**ZERO, **SELF_HARM}, "hostile"),
     "hostile_detached_processes": Case(answer(DAEMON + "\n" + WRONG.format(body="        pass")), ZERO, "hostile"),
     "hostile_fill_disk": Case(answer(FILL + "\n" + WRONG.format(body="        pass")), ZERO, "hostile"),
     "hostile_network": Case(answer("{network}\n" + WRONG.format(body="        pass")), ZERO, "hostile"),
     "hostile_fork_bomb": Case(answer(FORK_BOMB + "\n" + WRONG.format(body="        pass")), ZERO, "hostile"),
+    "hostile_huge_message": Case(answer("print('x' * (40 << 20))\n" + WRONG.format(body="        pass")), ZERO,
+                                 "hostile"),
+    "hostile_output_flood": Case(right("from IPython.display import HTML, display\n"
+                                       "for _i in range(3000):\n    display(HTML('<b>flood</b>' * 100))",
+                                       "print('flood ' * 200_000)"), {}, "hostile"),
 }
 
 
@@ -462,5 +469,11 @@ def make_notebook(reference: dict, name: str, port: int = 9) -> dict:
     return nb
 
 
-def expected(name: str) -> dict[str, float]:
+def expected(name: str) -> dict[str, float | None]:
+    """Exercise -> the points case ``name`` must get (None: any; the attack may take its own kernel down)."""
     return {**FULL, **CASES[name].expected}
+
+
+def matches(points: dict[str, float], name: str) -> bool:
+    want = expected(name)
+    return points.keys() == want.keys() and all(w is None or points[e] == w for e, w in want.items())
