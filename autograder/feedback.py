@@ -82,6 +82,9 @@ def _fmt(value: Any) -> str:
     return repr(value)
 
 
+#: The start of PyTorch's error when one operation gets tensors from two devices.
+SAME_DEVICE = "Expected all tensors to be on the same device"
+
 #: Tolerances for comparing a learner's numbers with the judge's (computed on the CPU in
 #: float32). Accelerators reorder sums and may use TF32 for convolutions, hence looser bounds.
 TOLERANCE = {"cpu": (1e-5, 1e-4)}
@@ -128,6 +131,10 @@ class Exercise:
             message = f"{what} raised {record['error']}"
             if record.get("message"):
                 message += f": {record['message']}"
+            if SAME_DEVICE in record.get("message", ""):
+                hint = (f"a tensor your code made or kept is not on {self.device.type} with the input: create new "
+                        "tensors on the input's device (device=x.device) and keep state in registered parameters "
+                        "or buffers so that .to() moves it")
             self.fail(f"{message} ({hint})" if hint else message)
         return record.get("value")
 

@@ -51,7 +51,7 @@ LAB_ONLY = ("create_assignment", "menu")   # JupyterLab plugins without a server
 #: What a learner's file browser does not list (besides Jupyter's defaults).
 LEARNER_HIDDEN = [
     "solutions", "exercises", "src", "tests", "tools", "docs", "site", "_site", "build", "dist",
-    "artifacts", "autograder", "nnmodule_course", "grading", "submitted", "autograded", "feedback",
+    "artifacts", "autograder", "nnmodule_course", "grading", "submitted", "autograded", "feedback", "exchange",
     "*.egg-info", "Makefile", "conftest.py", "nbgrader_config.py", "pyproject.toml", "requirements*.lock",
     "environment.yml", "gradebook.db", "LICENSE*",
 ]

@@ -16,7 +16,8 @@ from pathlib import Path
 from nnmodule_course.notebook import grade_id, source
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWER_MARKER = re.compile(r"^# %% (ex\d\d_\w+) (alt|wrong)(?: (.*))?$")
+#: ``# %% exNN_name alt``, ``# %% exNN_name wrong <phrase>``, ``# %% exNN_name wrong-on-cuda <phrase>``
+ANSWER_MARKER = re.compile(r"^# %% (ex\d\d_\w+) (alt|wrong-on-cuda|wrong)(?: (.*))?$")
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,9 @@ class Answer:
 
     slug: str
     exercise: str
-    kind: str          # "alt" (must pass) or "wrong" (must fail)
-    expect: str        # for "wrong": a phrase the failure message must contain
+    kind: str          # "alt" (must pass), "wrong" (must fail), or "wrong-on-cuda": right on the CPU
+                       # (passes there), wrong on a GPU (fails there, naming cuda, or mps on a Mac)
+    expect: str        # for "wrong" and "wrong-on-cuda": a phrase the failure message must contain
     source: str
     index: int         # 1-based position among this exercise's answers of this kind
 
@@ -74,9 +76,11 @@ def answers(slug: str) -> list[Answer]:
     return found
 
 
-def run_cells(sources: list[str]) -> tuple[BaseException | None, str]:
-    """Execute sources in one fresh namespace; return (the first exception, what went to stderr)."""
-    namespace: dict = {"__name__": "__main__"}
+def run_cells(sources: list[str], namespace: dict | None = None) -> tuple[BaseException | None, str]:
+    """Execute sources in one namespace (a fresh one unless given); return (the first exception,
+    what went to stderr)."""
+    if namespace is None:
+        namespace = {"__name__": "__main__"}
     err = io.StringIO()
     with contextlib.redirect_stderr(err), warnings.catch_warnings():
         warnings.simplefilter("default")
@@ -97,3 +101,40 @@ def exercise_sources(slug: str, exercise: str, answer_source: str | None = None,
     by_id = {grade_id(c): c["source"] for c in nb_cells if grade_id(c)}
     answer = answer_source if answer_source is not None else by_id[exercise]
     return setup + [answer, by_id[f"{exercise}_tests"]]
+
+
+def judge(kind: str, exercise: str, expect: str, checked: list[str], error: BaseException | None,
+          stderr: str) -> str | None:
+    """None when a test cell judged an answer as its ``kind`` says, else what went wrong (a sentence).
+
+    ``checked`` lists the device types the test cell checked, in order (``autograder.devices()``).
+    ``kind`` is "reference" or "alt" (must pass, silently), "wrong" (must fail on the first device
+    checked, naming it and ``expect``), or "wrong-on-cuda" (must pass when only the CPU was
+    checked; must fail naming the first GPU checked, ``cuda`` or ``mps``, and ``expect``).
+    """
+    from autograder.feedback import ExerciseFailure, NotAttempted
+
+    gpus = [device for device in checked if device != "cpu"]
+    if kind in ("reference", "alt") or (kind == "wrong-on-cuda" and not gpus):
+        what = {"reference": "the reference solution", "alt": "a correct alternative"}.get(
+            kind, "an answer that is right on the CPU")
+        if error is not None:
+            return f"{what} fails: {error}"
+        if stderr:
+            return f"the test cell writes to stderr: {stderr!r}"
+        return None
+    if kind not in ("wrong", "wrong-on-cuda"):
+        raise ValueError(f"unknown answer kind {kind!r}")
+    device = checked[0] if kind == "wrong" else gpus[0]
+    if error is None:
+        return f"a wrong answer passes the test cell on {', '.join(checked)}"
+    if not isinstance(error, ExerciseFailure):
+        return f"bare {type(error).__name__}: {error}"
+    if isinstance(error, NotAttempted):
+        return f"a wrong answer is reported as not attempted: {error}"
+    message = str(error)
+    if not message.startswith(f"{exercise} [{device}]: "):
+        return f"the failure message should start with '{exercise} [{device}]: ', got: {message}"
+    if expect.lower() not in message.lower():
+        return f"the failure message should mention {expect!r}, got: {message}"
+    return None

@@ -65,5 +65,5 @@ def test_notebook_metadata_is_clean(slug):
         nb = json.loads(path.read_text())
         assert set(nb["metadata"]) <= {"kernelspec", "language_info"}, f"{path.name}: noisy metadata"
         for cell in nb["cells"]:
-            assert set(cell["metadata"]) <= {"nbgrader", "deletable", "editable"}, (
+            assert set(cell["metadata"]) <= {"nbgrader", "deletable", "editable", "tags"}, (
                 f"{path.name}: noisy cell metadata {sorted(cell['metadata'])}")

@@ -64,3 +64,30 @@ def test_command_line(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "ex01_mlp" in done.stdout and NOT_ATTEMPTED in done.stdout
     assert (tmp_path / "p.png").exists()
+
+
+def test_defaults_are_the_learners_copies_and_an_ignored_figure(tmp_path):
+    """`python -m autograder progress --plot` reads my-work/ and writes my-work/progress.png, which git
+    ignores; show() (START_HERE's last cell) prints the same report and returns the figure."""
+    from IPython.display import Image
+
+    from nnmodule_course.progress import show
+
+    shutil.copytree(ROOT / "exercises" / LESSON, tmp_path / "my-work" / LESSON)
+    done = subprocess.run([sys.executable, "-m", "autograder", "progress", "--plot"], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "ex01_mlp" in done.stdout and (tmp_path / "my-work" / "progress.png").exists()
+    assert not (tmp_path / "progress.png").exists()
+    paths = ["my-work/01_x/01_x.ipynb", "my-work/progress.png", "progress.png"]
+    ignored = subprocess.run(["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert ignored.stdout.split() == paths, "git should ignore a learner's my-work/ and progress figures"
+    (tmp_path / "my-work" / "progress.png").unlink()
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        figure = show(tmp_path / "my-work")
+    assert isinstance(figure, Image) and figure.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Course progress" in out.getvalue() and "ex01_mlp" in out.getvalue()

@@ -36,8 +36,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 MARKER = re.compile(r"^# %%(?: \[(\w+)\])?(?: (.*))?$")
+# The course's kernel (nnmodule_course.lab installs it: `make lab`, `make test`), so that JupyterLab,
+# VS Code and nbclassic run the notebooks with the course's Python, and a Jupyter that lacks it asks
+# for a kernel instead of running one without torch.
 METADATA = {
-    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "kernelspec": {"display_name": "Python (nn.Module course)", "language": "python", "name": "nnmodule-course"},
     "language_info": {"name": "python"},
 }
 
@@ -221,9 +224,10 @@ that checks your answers on the CPU and on your GPU, if you have one.
 
 1. Open a **lesson** and run it from top to bottom (*Run → Run All Cells*). Every cell is
    short; read the sentence above it, predict the output, then look.
-2. Open its **exercises**. Run the first (locked) set-up cell. For each exercise, replace
-   `raise NotImplementedError()` with your answer, run the answer cell, then run the
-   **test cell right below it**:
+2. Open its **exercises**: the links below open *your own copy* in `my-work/`, which
+   `make lab` made for you and which course updates never overwrite. Run the first (locked)
+   set-up cell. For each exercise, replace `raise NotImplementedError()` with your answer,
+   run the answer cell, then run the **test cell right below it**:
    - no output means your answer is right on every device checked;
    - otherwise it stops with one sentence that names the exercise, the device and the
      mistake, for example
@@ -232,9 +236,17 @@ that checks your answers on the CPU and on your GPU, if you have one.
    every test cell and tells you which ones fail. Your instructor's grading also runs
    hidden tests (other shapes, seeds and edge cases), so make the visible ones pass by
    solving the problem, not the example.
-4. See where you stand across the whole course from a terminal
-   (*File → New → Terminal*): `python -m autograder progress` (add `--plot` for a figure).
+4. See where you stand across the whole course: run the cell at the end of this page, or
+   in a terminal (*File → New → Terminal*) type `python -m autograder progress` (add
+   `--plot` for a figure, saved as `my-work/progress.png`).
 """
+
+HOME_PROGRESS = """\
+# Your progress: runs the test cells of your notebooks in my-work/ (a few seconds each) and
+# shows the same report and figure as `python -m autograder progress --plot` in a terminal.
+from nnmodule_course.progress import show
+
+show("my-work")"""
 
 
 def home() -> dict:
@@ -246,11 +258,14 @@ def home() -> dict:
     for slug, meta in LESSONS.items():
         points = sum(meta["exercises"].values())
         names = ", ".join(f"`{e}`" for e in meta["exercises"])
-        rows.append(f"| {slug[:2]} | [{meta['title']}](lessons/{slug}.ipynb) | {meta['teaches']} | "
-                    f"[{len(meta['exercises'])} exercises, {points} points](exercises/{slug}/{slug}.ipynb): "
+        teaches = meta["teaches"].replace("_", "\\_")  # __init__ is a name, not markdown's bold
+        rows.append(f"| {slug[:2]} | [{meta['title']}](lessons/{slug}.ipynb) | {teaches} | "
+                    f"[{len(meta['exercises'])} exercises, {points} points](my-work/{slug}/{slug}.ipynb): "
                     f"{names} |")
     cells = [{"kind": "markdown", "arg": "", "source": HOME_INTRO.strip()},
-             {"kind": "markdown", "arg": "", "source": "\n".join(rows)}]
+             {"kind": "markdown", "arg": "", "source": "\n".join(rows)},
+             {"kind": "markdown", "arg": "", "source": "## Your progress"},
+             {"kind": "code", "arg": "", "source": HOME_PROGRESS}]
     return to_notebook(cells, graded=False, name="START_HERE")
 
 

@@ -86,3 +86,20 @@ def python_container(ex: Exercise, kind: str | None, name: str, container: str) 
     if kind in ("list", "tuple", "dict"):
         ex.fail(f"{name} is a plain Python {kind}, so nothing in it is registered: parameters(), "
                 f"state_dict() and .to(device) all miss it; use nn.{container}")
+
+
+def shown(cls_name: str, args: tuple, names: tuple[str, ...], keywords: bool) -> str:
+    """A constructor call as the learner would write it: ``"MLP(6, 5, 3)"`` or ``"MLP(in_features=6, ...)"``
+    (see :func:`.observe.construct`)."""
+    inner = ", ".join(f"{n}={a!r}" for n, a in zip(names, args)) if keywords else ", ".join(map(repr, args))
+    return f"{cls_name}({inner})"
+
+
+def registered_child(ex: Exercise, facts: dict, seen: dict, name: str, kind: str, what: str) -> None:
+    """Require ``seen`` (from :func:`.observe.child_facts`) to be a registered child that is an ``nn.<kind>``
+    (a subclass is fine); names stray state first, as :func:`child` does."""
+    if not seen.get("registered"):
+        no_stray_state(ex, facts)
+        ex.require(seen.get("has"), f"{what} has no attribute '{name}'")
+        ex.fail(f"{what}.{name} is not a registered submodule: assign an nn.Module to self.{name} in __init__")
+    ex.require(seen.get("is_kind"), f"{what}.{name} should be an nn.{kind}, got {seen.get('type')}")

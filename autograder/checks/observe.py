@@ -118,3 +118,35 @@ def container_kind(value: Any) -> str | None:
         if isinstance(value, kind) and not isinstance(value, nn.Module):
             return kind.__name__
     return type(value).__name__
+
+
+def construct(cls: Any, args: tuple, names: tuple[str, ...], keywords: bool) -> tuple[Any, dict]:
+    """``cls(*args)``, or ``cls(**dict(zip(names, args)))`` when ``keywords``: constructors are part of
+    the contract in their written order, so cases call them both ways (see :func:`.common.shown`)."""
+    return call(cls, **dict(zip(names, args))) if keywords else call(cls, *args)
+
+
+def child_facts(parent: Any, name: str, kind: type) -> dict:
+    """What attribute ``name`` of ``parent`` is: present, a registered child, an instance of ``kind``
+    (a subclass counts), and its type's name (judged by :func:`.common.registered_child`)."""
+    has = isinstance(parent, nn.Module) and hasattr(parent, name)
+    value = getattr(parent, name) if has else None
+    registered = has and any(child is value for key, child in parent.named_children() if key == name)
+    return {"has": has, "registered": registered, "is_kind": isinstance(value, kind), "type": type(value).__name__}
+
+
+def builtin(value: Any) -> Any:
+    """Plain data with every ``bool``/``int``/``float``/``str`` of a subclass (``numpy.float64``, an
+    ``IntEnum``) turned into the built-in type itself. :func:`~autograder.observation.plain` passes such
+    subclasses through, and :func:`~autograder.observation.decode` refuses them (a learner's function that
+    returns ``numpy.float64`` values would leave the judge with no usable observation)."""
+    if isinstance(value, bool):
+        return bool(value)
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value) if type(value) is not kind else value
+    if isinstance(value, list):
+        return [builtin(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): builtin(v) for k, v in value.items()}
+    return value

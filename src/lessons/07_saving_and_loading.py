@@ -1,12 +1,18 @@
 # %% [markdown]
 # # 07 Saving and loading
 #
-# After this lesson you can save and load tensors, models and complete training checkpoints in a
+# After this lesson you can save and load tensors, models and whole training checkpoints in a
 # form that today's `torch.load` accepts, resume training exactly where it stopped, and load
-# weights that do not quite fit: other key prefixes, other output layers, other devices.
+# weights that do not quite fit: other key prefixes, other output layers, other devices, older
+# versions of a module.
+#
+# It builds on [lesson 03](03_parameters_and_buffers.ipynb), which showed what a `state_dict()`
+# holds, and trains the spirals of [lesson 04](04_initialization.ipynb) as its running example.
+# The exercises are in [Exercises 07](../exercises/07_saving_and_loading/07_saving_and_loading.ipynb).
 
 # %%
 import copy
+import math
 import os
 import pickle
 import tempfile
@@ -14,29 +20,30 @@ import zipfile
 from collections import OrderedDict
 from unittest import mock
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
-
 _ = torch.manual_seed(0)
-workdir = tempfile.TemporaryDirectory()   # every file of this lesson goes here; removed at the end
-folder = workdir.name
+plt.rcParams.update({"figure.dpi": 100, "font.size": 10})
 
 # %% [markdown]
 # ## Tensors, lists and dicts
 #
-# `torch.save(obj, path)` serializes `obj` with Python's pickle and writes the tensors' data
-# beside it; `torch.load(path)` reads it back. A single tensor first:
+# `torch.save(obj, path)` serializes `obj` with Python's pickle and writes the tensors' bytes
+# beside it; `torch.load(path)` reads it back. Every file of this lesson goes into a temporary
+# folder, removed at the end. The next cell saves a tensor and loads it again.
 
 # %%
+workdir = tempfile.TemporaryDirectory()
+folder = workdir.name
 x = torch.ones(3)
 torch.save(x, os.path.join(folder, "x.pt"))
 x2 = torch.load(os.path.join(folder, "x.pt"))
 print(x2, torch.equal(x, x2), x2 is x)
 
 # %% [markdown]
-# The loaded tensor has the same values but is a new object. Lists and dicts of tensors work the
-# same way, and come back with their structure:
+# Same values, new object. Lists and dicts of tensors come back with their structure:
 
 # %%
 y = torch.zeros(4)
@@ -46,128 +53,195 @@ torch.save({"x": x, "y": y}, os.path.join(folder, "xy_dict.pt"))
 print(torch.load(os.path.join(folder, "xy_dict.pt")))
 
 # %% [markdown]
-# What is inside such a file? It is a zip archive:
+# What is inside such a file? The next cell opens it as the zip archive it is.
 
 # %%
 print(zipfile.ZipFile(os.path.join(folder, "xy_dict.pt")).namelist())
 
 # %% [markdown]
-# `data.pkl` is the pickled structure (a dict with two entries that point at storages), and
-# `data/0`, `data/1` hold the raw bytes of the two tensors. Loading a file means unpickling
-# `data.pkl`, which is where the security question of a later section comes from.
+# `data.pkl` is the pickled structure (a dict whose two entries point at storages), and
+# `data/0`, `data/1` hold the raw bytes of the two tensors. Loading means unpickling
+# `data.pkl`: that is where the security question of a later section comes from.
+#
+# ## The running example: spirals
+#
+# The data of [lesson 04](04_initialization.ipynb): two interleaved spirals, one label each.
+
+# %%
+def make_spirals(n=1000, noise=0.15, seed=0):
+    """Two interleaved spirals: X of shape (2n, 2), labels y of shape (2n,), 0. or 1."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.rand(n, generator=g).sqrt() * 3 * math.pi          # angle along the arm
+    arm = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / (3 * math.pi)
+    X = torch.cat([arm, -arm]) + noise * torch.randn(2 * n, 2, generator=g) / 3
+    y = torch.cat([torch.zeros(n), torch.ones(n)])
+    return X, y
+
+X, y = make_spirals()
+print(X.shape, y.shape, y.mean().item())
+
+# %% [markdown]
+# The model is a 2-64-64-1 MLP: a `body` of two hidden layers and a `head` that gives one
+# logit per point (positive means label 1).
+
+# %%
+class MLP(nn.Module):
+    def __init__(self, hidden=64, out_features=1):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(2, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, hidden), nn.ReLU())
+        self.head = nn.Linear(hidden, out_features)
+
+    def forward(self, x):
+        return self.head(self.body(x)).squeeze(-1)
+
+def accuracy(model):
+    with torch.no_grad():
+        return ((model(X) > 0).float() == y).float().mean().item()
+
+# %% [markdown]
+# Two helpers stand for a training script: `build` makes a fresh model and its Adam optimizer
+# from a seed, `train` takes full-batch steps and returns the loss of each.
+
+# %%
+def build(seed):
+    torch.manual_seed(seed)
+    model = MLP()
+    return model, torch.optim.Adam(model.parameters(), lr=0.01)
+
+def train(model, optimizer, steps):
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(model(X), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+# %% [markdown]
+# The next cell trains a model from seed 0 for 300 steps:
+
+# %%
+model, optimizer = build(seed=0)
+losses = train(model, optimizer, 300)
+print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}, accuracy {accuracy(model):.2f}")
+
+# %% [markdown]
+# The trained network separates the spirals almost perfectly. Now we want to keep it.
 #
 # ## A model's state_dict
 #
 # A model is saved through its `state_dict()`: an `OrderedDict` from each parameter's and
-# buffer's qualified name to its tensor. Here is the small MLP of the seed posts:
+# buffer's qualified name to its tensor (lesson 03 looked at it in detail).
 
 # %%
-class MLP(nn.Module):
-    def __init__(self, out_features=1):
-        super().__init__()
-        self.hidden = nn.Linear(3, 2)
-        self.act = nn.ReLU()
-        self.output = nn.Linear(2, out_features)
-
-    def forward(self, x):
-        return self.output(self.act(self.hidden(x)))
-
-net = MLP()
-for key, value in net.state_dict().items():
-    print(key, tuple(value.shape), type(value).__name__, value.requires_grad)
+for key, value in model.state_dict().items():
+    print(f"{key:14} {str(tuple(value.shape)):9} {type(value).__name__}",
+          f"requires_grad={value.requires_grad}")
 
 # %% [markdown]
-# Each key is the attribute path to a parameter; `act` has nothing to save. The values are
-# plain tensors detached from autograd (not `Parameter`s), so a state_dict is pure data.
-#
-# The seed posts say that only layers with learnable parameters have entries. Buffers have
-# entries too, although nothing trains them:
-
-# %%
-bn = nn.BatchNorm1d(2)
-print("state_dict:", list(bn.state_dict().keys()))
-print("parameters:", [name for name, _ in bn.named_parameters()])
-print("buffers:   ", [name for name, _ in bn.named_buffers()])
-
-# %% [markdown]
-# The running statistics are part of a trained BatchNorm, so they must be saved with it.
-# What decides the keys is registration, not `forward`: a submodule that is built in
-# `__init__` but never used still lands in the state_dict (a warning from the seed posts).
-
-# %%
-class WithSpare(MLP):
-    def __init__(self):
-        super().__init__()
-        self.spare = nn.Linear(2, 2)   # built, never called in forward
-
-print([key for key in WithSpare().state_dict() if key.startswith("spare")])
-
-# %% [markdown]
-# Such keys make a checkpoint harder to load into a model that lacks them, as we will see
-# with `strict`.
+# The keys are attribute paths; the ReLUs have nothing to save. The values are plain tensors
+# detached from autograd, so a state_dict is pure data.
 #
 # ## An optimizer's state_dict
 #
-# An optimizer has a `state_dict()` too. Before the first step it holds only the
-# hyperparameters:
+# An optimizer has a `state_dict()` too. Adam keeps a step count and two running averages per
+# parameter; the next cell prints what it holds for the head's bias (parameter number 5).
 
 # %%
-optimizer = torch.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
-print(optimizer.state_dict())
-
-# %% [markdown]
-# `param_groups` lists the settings of each group; its `params` are the positions 0, 1, 2, 3
-# of the parameters, not their names and not the tensors. After one step `state` fills up:
-
-# %%
-loss = net(torch.randn(4, 3)).pow(2).mean()
-loss.backward()
-optimizer.step()
 saved = optimizer.state_dict()
-print(list(saved["state"].keys()), list(saved["state"][0].keys()))
-print(saved["state"][3])
+print(list(saved))
+print(saved["param_groups"][0]["params"], saved["param_groups"][0]["lr"])
+print({name: (value.item() if name == "step" else tuple(value.shape))
+       for name, value in saved["state"][5].items()})
 
 # %% [markdown]
-# `state` maps each parameter's position to what the optimizer keeps for it: for SGD with
-# momentum, a `momentum_buffer` of the parameter's shape. Because positions stand for the
-# parameters, an optimizer state_dict only fits an optimizer built over the same parameters in the
-# same order.
+# `param_groups` holds the settings and, as `params`, the *positions* 0–5 of the parameters,
+# not their names. `state` maps each position to Adam's `step` (a tensor) and its two averages
+# `exp_avg` and `exp_avg_sq`, each of the parameter's shape. So an optimizer's state_dict only
+# fits an optimizer built over the same parameters in the same order.
 #
-# ## Saving a state_dict: the recommended way
+# ## Save the state_dict, build the model from code
 #
-# Save `model.state_dict()`; to load, build the model from code and call `load_state_dict`:
+# The recommended way: save `model.state_dict()`; to load, build the model from its class and
+# call `load_state_dict`.
 
 # %%
-path = os.path.join(folder, "net.pt")
-torch.save(net.state_dict(), path)
-net2 = MLP()
-print(net2.load_state_dict(torch.load(path)))
-X = torch.randn(2, 3)
-print(torch.equal(net(X), net2(X)))
+path = os.path.join(folder, "spirals.pt")
+torch.save(model.state_dict(), path)
+restored = MLP()
+print(restored.load_state_dict(torch.load(path)))
+print(accuracy(restored) == accuracy(model), restored.training)
 
 # %% [markdown]
-# `load_state_dict` reports which keys matched, and both networks now compute the same outputs.
+# All keys matched and the accuracy is the same. But `restored.training` is `True`: a fresh
+# module starts in training mode, and `load_state_dict` restores tensors, not the mode. Before
+# using a loaded model for predictions, call `.eval()`:
+
+# %%
+restored.eval()
+with torch.no_grad():
+    logits = restored(torch.tensor([[0.5, 0.0], [-0.5, 0.0]]))
+print(restored.training, (logits > 0).int())
+
+# %% [markdown]
+# This MLP behaves the same in both modes, but a model with dropout or BatchNorm does not (the
+# dropout pitfall of [lesson 06](06_custom_layers.ipynb)), so make `.eval()` part of every
+# loading code that serves predictions.
 #
 # ## Pickling the whole model, and why `torch.load` refuses it
 #
-# The seed posts describe a second method: `torch.save(net, path)` and later
-# `net = torch.load(path)`. Since PyTorch 2.6 `torch.load` defaults to `weights_only=True`,
-# and that load fails:
+# Tutorials written for PyTorch 0.4–1.x also show a second way, `torch.save(model, path)` and
+# later `model = torch.load(path)`. Since PyTorch 2.6, `torch.load` uses `weights_only=True` by
+# default, and that load fails:
 
 # %%
-torch.save(net, os.path.join(folder, "whole.pt"))
+torch.save(model, os.path.join(folder, "whole.pt"))
 try:
     torch.load(os.path.join(folder, "whole.pt"))
 except pickle.UnpicklingError as e:
-    lines = str(e).splitlines()
-    print(lines[0].split(". ")[0])
-    print(next(line for line in lines if "WeightsUnpickler" in line).strip().split(" was ")[0])
+    print(str(e).split(". ")[0])
+    reason = next(line for line in str(e).splitlines() if "WeightsUnpickler" in line)
+    print(reason.split(" was ")[0].strip())
 
 # %% [markdown]
-# The pickle does not contain the class, only its name, `__main__.MLP`, and an instruction to
-# call it. The weights-only unpickler accepts tensors, numbers, strings and plain containers,
-# and refuses every other global. With `weights_only=False` it would accept anything, and that is
-# dangerous: unpickling may call *any* function. A harmless demonstration:
+# The file does not contain the class `MLP`, only its name, `__main__.MLP`, and the
+# weights-only unpickler accepts no names except those of tensors, numbers, strings and plain
+# containers. What would the full unpickler do with that name? Pickle records how to rebuild
+# an object; `__reduce_ex__` shows that recipe:
+
+# %%
+rebuild, args, state = model.__reduce_ex__(2)[:3]
+print(rebuild.__module__, rebuild.__name__, args)
+print(type(state).__name__, list(state)[:4], "...")
+
+# %% [markdown]
+# `copyreg.__newobj__(MLP)` calls `MLP.__new__(MLP)`, an empty object, and then the saved
+# `__dict__` (parameters, submodules, flags) is poured into it. `__init__` never runs. A class
+# that prints in its `__init__` makes that visible:
+
+# %%
+class LoudMLP(MLP):
+    def __init__(self):
+        print("LoudMLP.__init__ runs")
+        super().__init__()
+
+loud_path = os.path.join(folder, "loud.pt")
+torch.save(LoudMLP(), loud_path)
+print("loading:")
+loaded = torch.load(loud_path, weights_only=False)     # our own file, so we trust it
+print(type(loaded).__name__, list(loaded._modules))
+
+# %% [markdown]
+# The print fired once, when we built the model, and not while loading. So a whole-model file
+# keeps the attributes of the day it was saved, whatever `__init__` says today, and it breaks
+# when the class is renamed or moved.
+#
+# ## `weights_only=False` runs code from the file
+#
+# Unpickling may call *any* function the file names. A harmless demonstration: an object whose
+# pickle recipe is "call `print`".
 
 # %%
 class Payload:
@@ -180,70 +254,149 @@ try:
     torch.load(evil)
 except pickle.UnpicklingError as e:
     print("refused:", str(e).split(". ")[0])
-loaded = torch.load(evil, weights_only=False)
+_ = torch.load(evil, weights_only=False)
 
 # %% [markdown]
-# With `weights_only=True` nothing ran; with `weights_only=False` the file ran its own code,
-# and instead of `print` it could have called `os.system`. Load with `weights_only=False` only
-# files you made or trust (for your own trusted classes, `torch.serialization.add_safe_globals`
-# is the narrower door). A whole-model file is also fragile: it breaks when the class is renamed
-# or moved. Save state_dicts. (The separate `safetensors` format goes further and holds no
-# pickle at all.)
+# With `weights_only=True` nothing ran; with `weights_only=False` the file ran its own code, and
+# instead of `print` it could have called `os.system`. Load with `weights_only=False` only files
+# you made or trust (for your own classes, `torch.serialization.add_safe_globals` is the narrower
+# door). Save state_dicts. (The separate `safetensors` format goes further: it holds no pickle.)
 #
-# ## A training checkpoint, and exact resumption
+# ## A training checkpoint
 #
-# To resume training you need more than the weights: the optimizer's state, and where you
-# were. A small set-up: a model, SGD with momentum, six batches (pretend each is an epoch):
+# To resume training you need more than the weights: the optimizer's state and where you were.
+# A checkpoint is a dict of all of it; plain Python values (the step, the loss history so far)
+# can go in beside the state_dicts. The next cell trains 150 steps, saves a checkpoint, and
+# trains 150 more: the run that never stopped.
 
 # %%
-def make(seed):
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
-    return model, torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-
-def train(model, optimizer, batches):
-    for inputs, targets in batches:
-        optimizer.zero_grad()
-        F.mse_loss(model(inputs), targets).backward()
-        optimizer.step()
-
-data = [(torch.randn(16, 4), torch.randn(16, 1)) for _ in range(6)]
-
-# %% [markdown]
-# Train three epochs, save a checkpoint, train three more: that is the run that never stopped.
-# Then build a new model and optimizer (other initial weights, empty optimizer state, as in a
-# new process), load the checkpoint and train the remaining epochs:
-
-# %%
-model, optimizer = make(seed=1)
-train(model, optimizer, data[:3])
+model, optimizer = build(seed=0)
+first_half = train(model, optimizer, 150)
 checkpoint_path = os.path.join(folder, "checkpoint.pt")
-torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3},
-           checkpoint_path)
-train(model, optimizer, data[3:])
+torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "step": 150, "losses": first_half}, checkpoint_path)
+uninterrupted = first_half + train(model, optimizer, 150)
+print(f"loss after 300 steps: {uninterrupted[-1]:.4f}")
 
-resumed, resumed_optimizer = make(seed=2)
+# %% [markdown]
+# A new process would build a new model and optimizer (other initial weights, empty optimizer
+# state), load the checkpoint into both and train the remaining steps:
+
+# %%
+resumed, resumed_optimizer = build(seed=1)
 checkpoint = torch.load(checkpoint_path)
 resumed.load_state_dict(checkpoint["model"])
 resumed_optimizer.load_state_dict(checkpoint["optimizer"])
-train(resumed, resumed_optimizer, data[checkpoint["epoch"]:])
-print(all(torch.equal(a, b) for a, b in zip(model.parameters(), resumed.parameters())))
+with_state = train(resumed, resumed_optimizer, 300 - checkpoint["step"])
+print(with_state == uninterrupted[150:],
+      all(torch.equal(a, b) for a, b in zip(model.parameters(), resumed.parameters())))
 
 # %% [markdown]
-# Bit for bit the same parameters (`torch.equal`, not merely close). The checkpoint is a dict
-# of state_dicts and an int, so it loads with `weights_only=True`. Now forget the optimizer:
+# The same losses and bit for bit the same parameters (`torch.equal`, not merely close). The
+# checkpoint holds state_dicts, an int and a list of floats, so it loads with
+# `weights_only=True`. Now the same, but forgetting the optimizer:
 
 # %%
-forgetful, forgetful_optimizer = make(seed=2)
+forgetful, forgetful_optimizer = build(seed=1)
 forgetful.load_state_dict(checkpoint["model"])
-train(forgetful, forgetful_optimizer, data[3:])
-print(all(torch.equal(a, b) for a, b in zip(model.parameters(), forgetful.parameters())))
+without_state = train(forgetful, forgetful_optimizer, 150)
+print(f"loss after 300 steps: uninterrupted {uninterrupted[-1]:.4f},",
+      f"resumed without optimizer state {without_state[-1]:.4f}")
 
 # %% [markdown]
-# The momentum buffers restarted from zero, so training took another path. Everything that
-# changes during training belongs in the checkpoint: model, optimizer, the epoch, and also a
-# learning-rate scheduler's `state_dict()` and the random generators' state when the data order
-# or dropout depend on them.
+# The next cell draws the three runs.
+
+# %% tags=["nbval-ignore-output"]
+steps = range(1, 301)
+fig, ax = plt.subplots(figsize=(7, 3.4))
+ax.plot(steps, uninterrupted, color="0.6", lw=4, label="uninterrupted")
+ax.plot(steps[150:], with_state, "C0--", label="resumed with the optimizer's state")
+ax.plot(steps[150:], without_state, "C3", label="resumed without it (fresh Adam)")
+ax.axvline(150, color="k", lw=0.8, ls=":")
+ax.text(154, 0.3, "checkpoint", fontsize=9)
+ax.set(yscale="log", xlabel="training step", ylabel="training loss (log scale)",
+       title="Resuming from a checkpoint at step 150")
+ax.set_yticks([0.02, 0.05, 0.1, 0.2, 0.5], labels=["0.02", "0.05", "0.1", "0.2", "0.5"])
+ax.tick_params(axis="y", which="minor", labelleft=False)
+ax.legend(loc="lower left")
+plt.show()
+
+# %% [markdown]
+# The dashed run lies exactly on the grey one. The red run jumps: in its first step a fresh
+# Adam moves every weight by the full learning rate, ±0.01, however small its gradient (with
+# empty averages, `exp_avg / sqrt(exp_avg_sq)` is ±1 after bias correction), where the trained
+# Adam had learned to take smaller steps. It takes many steps to recover.
+#
+# Everything that changes during training belongs in the checkpoint: model, optimizer, the
+# step or epoch, a learning-rate scheduler's `state_dict()`, and the random generators' state
+# (`torch.get_rng_state()`) when the data order or dropout depend on them.
+#
+# "Bit for bit" holds here, on a CPU, in one process. On a CUDA GPU some kernels are not
+# deterministic, so exact resumption also needs `torch.use_deterministic_algorithms(True)`, the
+# same random states and the same data order; without them the runs agree only closely.
+#
+# ## A loaded optimizer shares the checkpoint's tensors
+#
+# `optimizer.load_state_dict` does not copy tensors that already have the right device and
+# dtype: since PyTorch 2.0 it keeps the loaded tensors themselves. Our `checkpoint` dict was
+# loaded into `resumed_optimizer`, which then trained 150 steps. Look at the dict now:
+
+# %%
+on_disk = torch.load(checkpoint_path)
+print("step in the file:", on_disk["optimizer"]["state"][5]["step"].item(),
+      "| in the dict we loaded:", checkpoint["optimizer"]["state"][5]["step"].item())
+live = resumed_optimizer.state[resumed.head.bias]          # the optimizer's own state
+print(checkpoint["optimizer"]["state"][5]["exp_avg"] is live["exp_avg"])
+
+# %% [markdown]
+# Every `optimizer.step()` updated the checkpoint dict in place. Resume from that dict a second
+# time (another experiment from the same checkpoint) and you start from step 300's optimizer
+# state; ten steps are enough to leave the first resumed run's path:
+
+# %%
+again, again_optimizer = build(seed=1)
+again.load_state_dict(checkpoint["model"])
+again_optimizer.load_state_dict(checkpoint["optimizer"])    # no longer step 150's state
+print(train(again, again_optimizer, 10) == with_state[:10])
+
+# %% [markdown]
+# When a loaded checkpoint must stay as it was, hand the optimizer a deep copy
+# ([lesson 03](03_parameters_and_buffers.ipynb) made the same point for `model.state_dict()`
+# snapshots in "A state dict holds references, not copies"):
+
+# %%
+checkpoint = torch.load(checkpoint_path)
+for trial in range(2):
+    again, again_optimizer = build(seed=1)
+    again.load_state_dict(checkpoint["model"])                # copies into the model's tensors
+    again_optimizer.load_state_dict(copy.deepcopy(checkpoint["optimizer"]))
+    print(f"trial {trial}:", train(again, again_optimizer, 10) == with_state[:10],
+          "| step in the dict:", checkpoint["optimizer"]["state"][5]["step"].item())
+
+# %% [markdown]
+# `model.load_state_dict` copies values into the model's own tensors, so the model side was
+# never at risk.
+#
+# ## Which optimizer state follows the parameters
+#
+# `optimizer.load_state_dict` casts the loaded state to each parameter's device and floating
+# dtype, with one exception. Turning the model into float64 before loading shows both halves on
+# any machine:
+
+# %%
+model64, optimizer64 = build(seed=1)
+model64.double()                                     # the same Parameter objects, now float64
+optimizer64.load_state_dict(torch.load(checkpoint_path)["optimizer"])   # saved from float32
+state = optimizer64.state[model64.head.bias]
+print("exp_avg:", state["exp_avg"].dtype, "| step:", state["step"].dtype, state["step"].device)
+
+# %% [markdown]
+# The running averages followed the parameters; Adam's (and AdamW's) `step` did not: it stays
+# exactly as it was loaded, with the file's dtype and on the device that `map_location` gave it
+# (only Adam with `fused=True` or `capturable=True` moves it to the parameters' device). The
+# casting happens at load time, towards wherever the parameters are then: move the model to its
+# device *before* loading the optimizer's state, and map the file to `"cpu"` or to the model's
+# device.
 #
 # ## What `load_state_dict` does inside
 #
@@ -258,20 +411,17 @@ def keys_of(module, prefix=""):
         keys += keys_of(child, prefix + name + ".")
     return keys
 
-block = nn.Sequential(OrderedDict(body=nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)),
-                                  head=nn.Linear(2, 1)))
-print(keys_of(block))
-print(keys_of(block) == list(block.state_dict().keys()))
+print(keys_of(model))
+print(keys_of(model) == list(model.state_dict()))
 
 # %% [markdown]
 # `load_state_dict` makes the same walk. At each module it looks up `prefix + name` for every
-# parameter and buffer and copies the value in place (`param.copy_(value)` under `no_grad`),
-# so the model keeps its own tensors. A name it does not find goes to `missing_keys`; a key
-# under its prefix that matches nothing goes to `unexpected_keys`. With the default
-# `strict=True` either list is an error:
+# parameter and buffer and copies the value in place (`param.copy_(value)` under `no_grad`). A
+# name it does not find goes to `missing_keys`; a key under its prefix that matches nothing goes
+# to `unexpected_keys`. With the default `strict=True` either list is an error:
 
 # %%
-partial = {k: v for k, v in net.state_dict().items() if k != "output.bias"}
+partial = {k: v for k, v in model.state_dict().items() if k != "head.bias"}
 partial["extra.weight"] = torch.zeros(1)
 try:
     MLP().load_state_dict(partial)
@@ -280,100 +430,163 @@ except RuntimeError as e:
 print(MLP().load_state_dict(partial, strict=False))
 
 # %% [markdown]
-# With `strict=False` the same call loads what matches and *returns* the two lists. Shapes are
-# another matter: a key that matches with the wrong shape is an error even with `strict=False`.
+# With `strict=False` the same call loads what matches and *returns* the two lists.
+#
+# ## `strict=False` does not forgive shapes
+#
+# Suppose the trained spiral body should start a new 3-class task. Loading the whole state_dict
+# fails on the head, even with `strict=False`:
 
 # %%
-ten_classes = MLP(out_features=10).state_dict()
+three_classes = MLP(out_features=3)
 try:
-    MLP(out_features=1).load_state_dict(ten_classes, strict=False)
+    three_classes.load_state_dict(model.state_dict(), strict=False)
 except RuntimeError as e:
     print(e)
 
 # %% [markdown]
-# ## Partial loading of pretrained weights
-#
-# A classic case: you fine-tune a network pretrained on 10 classes for a task with 1 output. The
-# body fits, the head does not. Keep the entries whose key exists in your model with the same
-# shape, then load them with `strict=False`:
+# A key that matches with the wrong shape is an error in every mode. When you know the
+# structure, load the part that fits into the submodule it belongs to:
 
 # %%
-pretrained = MLP(out_features=10)      # pretend it was trained on 10 classes
-model = MLP(out_features=1)
-own = model.state_dict()
-fits = {k: v for k, v in pretrained.state_dict().items() if k in own and v.shape == own[k].shape}
-print(sorted(fits))
-print(model.load_state_dict(fits, strict=False))
-print(torch.equal(model.hidden.weight, pretrained.hidden.weight))
+print(three_classes.body.load_state_dict(model.body.state_dict()))
+print(torch.equal(three_classes.body[0].weight, model.body[0].weight))
 
 # %% [markdown]
-# The body now holds the pretrained weights; the head keeps its fresh initialization and is
-# exactly what `missing_keys` lists. Filter through `model.state_dict()` rather than
-# `named_parameters()`, so that buffers such as BatchNorm statistics are loaded too.
+# The body now holds the trained weights and the head keeps its fresh initialization.
+# (Exercise 3 writes the general version, which works without knowing the structure.)
 #
 # ## `strict=False` can silently load nothing
 #
-# `strict=False` is convenient and dangerous. Suppose the checkpoint was saved from a wrapper
-# that keeps the network as `self.backbone`:
+# Suppose the checkpoint was saved from a model that kept our network inside a container, so
+# that every key carries a prefix:
 
 # %%
-class Wrapper(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.backbone = MLP()
-
-wrapped = Wrapper().state_dict()
+wrapped = nn.Sequential(model).state_dict()
 print(list(wrapped)[:2])
 target = MLP()
-before = target.hidden.weight.clone()
+before = target.head.weight.clone()
 result = target.load_state_dict(wrapped, strict=False)
-print(len(result.missing_keys), len(result.unexpected_keys), torch.equal(before, target.hidden.weight))
+print(len(result.missing_keys), "missing,", len(result.unexpected_keys), "unexpected,",
+      "head unchanged:", torch.equal(before, target.head.weight))
 
 # %% [markdown]
-# Every key is both missing and unexpected: nothing was loaded, and nothing complained. When
-# you pass `strict=False`, look at what it returns (for example, assert that `missing_keys`
-# holds only the layers you meant to leave out).
+# Every key is both missing and unexpected: nothing was loaded, and nothing complained. When you
+# pass `strict=False`, look at what it returns (for example, check that `missing_keys` holds only
+# the layers you meant to leave out).
+#
+# ## Versions: `_metadata` and `_load_from_state_dict`
+#
+# A state_dict carries one more thing than its items: an attribute `_metadata` with each
+# module's version, keyed by the module's prefix. BatchNorm is at version 2:
+
+# %%
+bn_model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+state = bn_model.state_dict()
+print(state._metadata)
+print(nn.BatchNorm1d._version, nn.Linear._version)
+
+# %% [markdown]
+# Version 2 of BatchNorm added the buffer `num_batches_tracked`. Its `_load_from_state_dict`
+# reads the version of the checkpoint's entry, and for version 1 (or none) it fills in the
+# missing buffer instead of reporting it. The next cell fakes a version-1 checkpoint:
+
+# %%
+old = OrderedDict((k, v) for k, v in state.items() if k != "1.num_batches_tracked")
+old._metadata = OrderedDict([("", {"version": 1}), ("0", {"version": 1}), ("1", {"version": 1})])
+print(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)).load_state_dict(old))
+old._metadata["1"]["version"] = 2            # the same keys, claiming to be version 2
+try:
+    nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)).load_state_dict(old)
+except RuntimeError as e:
+    print(e)
+
+# %% [markdown]
+# The version is what lets a module load checkpoints written by its older self. (A filter such
+# as `{k: v for k, v in state.items()}` builds a plain dict without `_metadata`, and every
+# module then counts as version "none", the oldest.)
+#
+# ## Upgrading your own checkpoints with a load hook
+#
+# Your own modules can do the same: raise the class's `_version` when you rename something, and
+# register a *load pre-hook* that rewrites old keys before they are matched. Here version 1
+# called the output layer `fc`, version 2 calls it `head`:
+
+# %%
+class Classifier(nn.Module):
+    _version = 2                                   # 1: output layer "fc"; 2: renamed to "head"
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(2, 4)
+        self.head = nn.Linear(4, 1)
+        self.register_load_state_dict_pre_hook(upgrade_fc_to_head)
+
+def upgrade_fc_to_head(module, state_dict, prefix, local_metadata, *args):
+    if local_metadata.get("version", 1) < 2:       # written by version 1 (or older)
+        for name in ("weight", "bias"):
+            if prefix + "fc." + name in state_dict:
+                state_dict[prefix + "head." + name] = state_dict.pop(prefix + "fc." + name)
+
+# %% [markdown]
+# The hook receives the state_dict (a copy that `load_state_dict` made, so the caller's dict
+# keeps its keys), the module's prefix and the module's entry of `_metadata`. A version-1
+# checkpoint now loads:
+
+# %%
+old = OrderedDict([("body.weight", torch.ones(4, 2)), ("body.bias", torch.zeros(4)),
+                   ("fc.weight", torch.ones(1, 4)), ("fc.bias", torch.zeros(1))])
+old._metadata = OrderedDict([("", {"version": 1})])
+print(Classifier().load_state_dict(old))
+print(Classifier().state_dict()._metadata[""])
+
+# %% [markdown]
+# New checkpoints record version 2 and pass through the hook untouched. The same family has
+# `register_load_state_dict_post_hook` (runs after loading, sees the missing and unexpected
+# keys) and `register_state_dict_post_hook` (edits what `state_dict()` returns).
 #
 # ## The `module.` and `_orig_mod.` prefixes
 #
-# Two wrappers add such a prefix for you. `nn.DataParallel` keeps the network as `.module`, and
-# the module that `torch.compile` returns keeps it as `._orig_mod`:
+# Two common wrappers add a prefix for you. `nn.DataParallel` keeps the network as `.module`,
+# and the module that `torch.compile` returns keeps it as `._orig_mod`:
 
 # %%
-parallel = nn.DataParallel(MLP())
-print(list(parallel.state_dict())[:2])
-compiled = torch.compile(net)         # compiles lazily, at the first call; none here
+wrapper = nn.DataParallel(MLP())      # a fresh MLP: with one GPU, DataParallel moves it there
+print(list(wrapper.state_dict())[:2])
+compiled = torch.compile(model)       # compiles lazily, at the first call; there is none here
 print(list(compiled.state_dict())[:2])
-print(compiled._orig_mod is net)
+print(compiled._orig_mod is model)
 
 # %% [markdown]
-# Best is to save the unwrapped network: `parallel.module.state_dict()`, or `net.state_dict()`
-# itself, since the compiled wrapper shares its parameters. For a file that already has the
-# prefix, PyTorch ships a helper that strips it; note that it edits the dict **in place**:
+# Best is to save the unwrapped network (`wrapper.module.state_dict()`, or `model.state_dict()`
+# itself, since the compiled wrapper shares its parameters). A file that already has the prefix
+# needs it removed, and two obvious string methods get that wrong:
 
 # %%
-from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
-
-state = parallel.state_dict()
-consume_prefix_in_state_dict_if_present(state, "module.")
-print(list(state)[:2])
-print(MLP().load_state_dict(state))
+for key in ["module.body.0.weight", "module.encoder.module.weight", "module.model.weight"]:
+    print(f"{key:30} replace: {key.replace('module.', ''):22} lstrip: {key.lstrip('module.')}")
 
 # %% [markdown]
-# Removing a prefix by hand needs care: only at the start of a key (`str.startswith`, or
-# `str.removeprefix`), never `str.replace` (which also hits `"encoder.module.weight"`) or
-# `str.lstrip` (which strips a set of characters, not a prefix).
+# `str.replace` also removes the prefix in the middle of a key, and `str.lstrip` strips a *set
+# of characters* (`m`, `o`, `d`, `u`, `l`, `e`, `.`), eating the `e` of `encoder` and all of
+# `model.`. Only the start of a key may change: `key.removeprefix("module.")` (Python 3.9+). PyTorch has a helper,
+# `torch.nn.modules.utils.consume_prefix_in_state_dict_if_present`, but it edits the dict you pass
+# in place.
 #
 # ## `map_location`: loading on another device
 #
-# `torch.save` records each storage's device, and `torch.load` puts it back there. A callable
-# `map_location` receives that recorded location, which lets us look at it:
+# `torch.save` records each storage's device, and `torch.load` puts it back there. A function
+# given as `map_location` receives that recorded location, so a small spy can show it:
 
 # %%
 device_file = os.path.join(folder, "device.pt")
-torch.save(net.state_dict(), device_file)
+torch.save(model.state_dict(), device_file)
 seen = []
-state = torch.load(device_file, map_location=lambda storage, location: seen.append(location) or storage)
+def spy(storage, location):                # map_location may be a function: it sees each location
+    seen.append(location)
+    return storage                         # ... and returns the storage where it should live
+
+state = torch.load(device_file, map_location=spy)
 print(seen)
 
 # %% [markdown]
@@ -383,20 +596,19 @@ print(seen)
 
 # %%
 with mock.patch("torch.serialization.location_tag", lambda storage: "cuda:0"):
-    torch.save(net.state_dict(), device_file)
+    torch.save(model.state_dict(), device_file)
 seen = []
-state = torch.load(device_file, map_location=lambda storage, location: seen.append(location) or storage)
-print(seen)
+state = torch.load(device_file, map_location=spy)
+print(seen[:2])
 
 # %% [markdown]
-# Loading it without `map_location` asks for a CUDA device. On a machine without one this is the
-# error you get (with a GPU the load would simply succeed):
+# Loading it without `map_location` asks for a CUDA device. On a machine without one, this is
+# the error (with a GPU the load simply succeeds, so the output depends on the machine):
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 try:
     state = torch.load(device_file)
-    print("loaded onto", state["hidden.weight"].device)
+    print("loaded onto", state["head.weight"].device)
 except RuntimeError as e:
     print(str(e).split(". ")[0])
 
@@ -407,41 +619,12 @@ except RuntimeError as e:
 # %%
 for where in ["cpu", torch.device("cpu"), {"cuda:0": "cpu"}, lambda storage, location: storage]:
     state = torch.load(device_file, map_location=where)
-    print(f"{type(where).__name__:9}", state["hidden.weight"].device)
+    print(f"{type(where).__name__:9}", state["head.weight"].device)
 
 # %% [markdown]
-# In a checkpoint loader, use the model's device, `map_location=next(model.parameters()).device`,
-# or simply `"cpu"`: `model.load_state_dict` copies into the model's tensors wherever they are,
-# and `optimizer.load_state_dict` casts the optimizer's state to the device **and dtype** of the
-# parameters it manages. The dtype half of that is easy to see on a CPU:
-
-# %%
-model64, optimizer64 = make(seed=2)
-model64.double()                       # same Parameter objects, now float64
-optimizer64.load_state_dict(checkpoint["optimizer"])    # saved from float32 parameters
-print(checkpoint["optimizer"]["state"][0]["momentum_buffer"].dtype,
-      optimizer64.state_dict()["state"][0]["momentum_buffer"].dtype)
-
-# %% [markdown]
-# So move the model to its device first, then load the optimizer's state.
-#
-# ## A "best" snapshot needs `copy.deepcopy`
-#
-# A common loop keeps the weights of the best epoch in memory with `best = model.state_dict()`.
-# But the state_dict's values share memory with the parameters:
-
-# %%
-model, optimizer = make(seed=1)
-best = model.state_dict()                         # references to the live tensors
-best_copy = copy.deepcopy(model.state_dict())     # a real snapshot
-train(model, optimizer, data)
-print(best["0.weight"].data_ptr() == model[0].weight.data_ptr())
-print(torch.equal(best["0.weight"], model[0].weight), torch.equal(best_copy["0.weight"], model[0].weight))
-
-# %% [markdown]
-# Training updates the parameters in place, so `best` silently followed them and now holds the
-# *last* weights; only the deep copy kept the old ones. The same holds for
-# `optimizer.state_dict()`, whose state tensors are the optimizer's own.
+# In a checkpoint loader, map to `"cpu"` or to the model's device
+# (`next(model.parameters()).device`): `model.load_state_dict` copies into the model's tensors
+# wherever they are, and the optimizer's state follows its parameters as shown above.
 #
 # ## Two options for large models: `assign=True` and `mmap=True`
 #
@@ -452,16 +635,15 @@ print(torch.equal(best["0.weight"], model[0].weight), torch.equal(best_copy["0.w
 # %%
 state = torch.load(path, mmap=True)
 target = MLP()
-old_weight = target.hidden.weight
+old_weight = target.head.weight
 target.load_state_dict(state, assign=True)
-print(target.hidden.weight is old_weight, type(target.hidden.weight).__name__)
-print(target.hidden.weight.data_ptr() == state["hidden.weight"].data_ptr())
+print(target.head.weight is old_weight, type(target.head.weight).__name__)
+print(target.head.weight.data_ptr() == state["head.weight"].data_ptr())
 
 # %% [markdown]
 # The model now holds new `Parameter` objects built on the checkpoint's memory, so an optimizer
 # built before the load would update the old ones: with `assign=True`, build the optimizer
-# afterwards. With the default copy, the model keeps its own tensors and the state_dict can be
-# changed or freed without touching it.
+# afterwards.
 #
 # Finally, remove the temporary folder and everything in it:
 
@@ -475,31 +657,50 @@ print(os.path.exists(folder))
 # - **Pickling the model or optimizer object.** `torch.load` refuses it by default
 #   (`weights_only=True`), and `weights_only=False` runs whatever code the file holds. Save
 #   `model.state_dict()`, `optimizer.state_dict()` and plain numbers.
-# - **A checkpoint without the optimizer's state.** Momentum buffers and Adam's moments restart
+# - **A checkpoint without the optimizer's state.** Adam's averages and SGD's momentum restart
 #   from zero and resumed training takes another path. Save and load both state_dicts into the
-#   objects you are given; return the epoch as it was saved.
+#   objects you are given, and return the epoch as it was saved.
 # - **No `map_location`.** A checkpoint from a GPU does not load on a machine without that GPU.
-#   Map it to the model's device or to `"cpu"`.
-# - **`str.replace` or `str.lstrip` to remove a prefix**, or editing the caller's dict in place
-#   (as `consume_prefix_in_state_dict_if_present` does). Build a new `OrderedDict`, and strip
-#   only at the start of a key.
+#   Map it to the model's device or to `"cpu"`, and move the model before loading the optimizer.
+# - **`str.replace` or `str.lstrip` to remove a prefix**, or editing the caller's dict in place.
+#   Build a new `OrderedDict` and strip only at the start of a key.
 # - **`strict=False` as a cure-all.** It still raises on a shape mismatch, and it silently loads
-#   nothing when all keys differ. Filter by key *and* shape through `model.state_dict()` (buffers
-#   included), copy in place, and check what was skipped.
-# - **`best = model.state_dict()`** keeps references, not a snapshot: use `copy.deepcopy`.
+#   nothing when all keys differ. Compare keys *and* shapes against `model.state_dict()` (buffers
+#   included) and check what was left out.
+# - **Reusing a loaded optimizer state**: after `optimizer.load_state_dict(d)` and a step, `d`
+#   has changed; deep-copy what must stay.
+# - **Predicting with a freshly loaded model in training mode**: call `.eval()`.
+#
+# ## Try it
+#
+# These questions are not graded; change a cell and run it again to check your answer.
+#
+# 1. Save the checkpoint after 30 steps instead of 150. Is the jump of the run without the
+#    optimizer's state larger or smaller? Why?
+# 2. Replace Adam by `torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)` in `build`. What
+#    does the optimizer's `state` hold now, and is there still a jump after resuming without it?
+# 3. Add `"rng": torch.get_rng_state()` to the checkpoint. Does the file still load with
+#    `weights_only=True`? What type and dtype does that entry have?
+# 4. Give `Classifier` a third version that renames `body` to `encoder`. What must the hook
+#    check so that version-1 and version-2 checkpoints both load?
+# 5. Load the faked `cuda:0` file with `map_location={"cuda:0": "meta"}`. Where are the tensors,
+#    and what does printing one show?
 #
 # ## Summary
 #
-# - `torch.save`/`torch.load` store tensors, lists and dicts of them; a state_dict maps qualified
-#   names of parameters **and** buffers to tensors, and an optimizer's state_dict holds `state`
-#   and `param_groups` keyed by parameter position.
-# - Save state_dicts, not whole models: since PyTorch 2.6 `torch.load` uses `weights_only=True`,
-#   and only trusted files may be loaded with `weights_only=False`.
-# - A checkpoint holds the model's and the optimizer's state and the epoch; with all of them,
-#   resumed training equals uninterrupted training bit for bit.
-# - `load_state_dict` walks `_modules` with prefixes and copies in place; it returns
-#   `missing_keys` and `unexpected_keys`, and `strict=False` does not forgive shape mismatches.
-# - Strip `module.` (DataParallel) or `_orig_mod.` (torch.compile) at the start of keys; use
-#   `map_location` to load across devices; keep a "best" snapshot with `copy.deepcopy`.
+# - `torch.save`/`torch.load` store tensors and lists and dicts of them; a model is saved as
+#   its `state_dict()` and loaded into a model built from code, then `.eval()` for predictions.
+# - Since PyTorch 2.6 `torch.load` uses `weights_only=True`; a pickled whole model needs
+#   `weights_only=False`, runs code from the file, and never calls `__init__`.
+# - A checkpoint holds the model's and the optimizer's state and the step; resumed training then
+#   equals uninterrupted training, bit for bit on a CPU (on a GPU only with deterministic
+#   algorithms, the same random states and the same data order).
+# - `optimizer.load_state_dict` shares tensors with the dict it loads (deep-copy what must stay)
+#   and casts all state but Adam's `step` to the parameters' device and dtype.
+# - `load_state_dict` walks `_modules` with prefixes, copies in place and returns
+#   `missing_keys` and `unexpected_keys`; `strict=False` does not forgive shape mismatches;
+#   `_metadata` versions and load hooks upgrade old checkpoints.
+# - Strip `module.` (DataParallel) or `_orig_mod.` (torch.compile) only at the start of keys;
+#   use `map_location` to load across devices.
 #
-# Now practise: [Exercises 07](../exercises/07_saving_and_loading/07_saving_and_loading.ipynb)
+# Now practise: [Exercises 07](../exercises/07_saving_and_loading/07_saving_and_loading.ipynb).

@@ -44,12 +44,11 @@ class MLP(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex01_mlp_tests points=3
-from autograder.checks.lesson01 import check_mlp
+from autograder.checks import check
 
-check_mlp(MLP)                                  # MLP(784, 256, 10) on a batch of 2
+check("ex01_mlp", MLP)                  # MLP(64, 32, 10) on a batch of 2 (small sizes keep it fast); MLP()
 ### BEGIN HIDDEN TESTS
-check_mlp(MLP, in_features=6, hidden_features=5, out_features=3, batch_shape=(4, 2), seed=11)
-check_mlp(MLP, in_features=3, hidden_features=8, out_features=1, batch_shape=(), seed=12)
+check("ex01_mlp", MLP, hidden=True)     # other sizes, by keyword and position; several or no batch dimensions
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -86,13 +85,11 @@ class MySequential(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex01_my_sequential_tests points=3
-from autograder.checks.lesson01 import check_my_sequential
+from autograder.checks import check
 
-check_my_sequential(MySequential)                           # Linear, ReLU, Linear, Tanh
-check_my_sequential(MySequential, names=("hidden", "act"))  # one OrderedDict argument
+check("ex01_my_sequential", MySequential)                # Linear, ReLU, Linear, Tanh; an OrderedDict "hidden", "act"
 ### BEGIN HIDDEN TESTS
-check_my_sequential(MySequential, sizes=(7, 9, 2), batch=5, seed=21)
-check_my_sequential(MySequential, sizes=(3, 6, 4), names=("fc", "relu", "out", "squash"), seed=22)
+check("ex01_my_sequential", MySequential, hidden=True)   # other sizes, other OrderedDict names, a single module
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -133,10 +130,9 @@ class FixedHiddenMLP(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex01_fixed_hidden_mlp_tests points=3
-from autograder.checks.lesson01 import check_fixed_hidden_mlp
+from autograder.checks import check
 
-check_fixed_hidden_mlp(FixedHiddenMLP)                   # features=20, a batch of 2
+check("ex01_fixed_hidden_mlp", FixedHiddenMLP)               # FixedHiddenMLP(20) on a batch of 2
 ### BEGIN HIDDEN TESTS
-check_fixed_hidden_mlp(FixedHiddenMLP, features=7, batch=5, scale=30.0, seed=31)
-check_fixed_hidden_mlp(FixedHiddenMLP, features=1, batch=1, scale=0.01, seed=32)
+check("ex01_fixed_hidden_mlp", FixedHiddenMLP, hidden=True)  # large inputs (many halvings), features=1, no arguments
 ### END HIDDEN TESTS

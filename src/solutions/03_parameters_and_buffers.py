@@ -34,16 +34,11 @@ def count_parameters(module, trainable_only=False):
     ### END SOLUTION
 
 # %% [tests] ex03_count_parameters_tests points=2
-from autograder.checks.lesson03 import check_count_parameters
+from autograder.checks import check
 
-check_count_parameters(count_parameters, model="mlp")      # Linear, ReLU, Linear
-check_count_parameters(count_parameters, model="frozen")   # the first Linear has requires_grad False
+check("ex03_count_parameters", count_parameters)               # an MLP; the same with its first Linear frozen
 ### BEGIN HIDDEN TESTS
-check_count_parameters(count_parameters, model="shared", features=5)
-check_count_parameters(count_parameters, model="tied", features=3)
-check_count_parameters(count_parameters, model="nested", features=6)
-check_count_parameters(count_parameters, model="custom", features=2)
-check_count_parameters(count_parameters, model="empty")
+check("ex03_count_parameters", count_parameters, hidden=True)  # shared layer, tied weight, BatchNorm, no parameters
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -67,15 +62,11 @@ def parameter_table(module):
     ### END SOLUTION
 
 # %% [tests] ex03_parameter_table_tests points=2
-from autograder.checks.lesson03 import check_parameter_table
+from autograder.checks import check
 
-check_parameter_table(parameter_table, model="nested")   # a frozen Linear, a Sequential with BatchNorm1d
+check("ex03_parameter_table", parameter_table)               # a frozen Linear, a Sequential with BatchNorm1d
 ### BEGIN HIDDEN TESTS
-check_parameter_table(parameter_table, model="mlp", features=3)
-check_parameter_table(parameter_table, model="custom", features=5)
-check_parameter_table(parameter_table, model="tied", features=2)
-check_parameter_table(parameter_table, model="shared", features=4)
-check_parameter_table(parameter_table, model="empty")
+check("ex03_parameter_table", parameter_table, hidden=True)  # own Parameters, tied weight, shared layer, none
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -114,11 +105,9 @@ class RunningMean(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex03_running_mean_tests points=3
-from autograder.checks.lesson03 import check_running_mean
+from autograder.checks import check
 
-check_running_mean(RunningMean)                      # features=3, momentum 0.1, two batches of 4
+check("ex03_running_mean", RunningMean)                # RunningMean(3): two training batches of 4, one in eval mode
 ### BEGIN HIDDEN TESTS
-check_running_mean(RunningMean, features=5, momentum=0.3, batch=7, steps=3, seed=31)
-check_running_mean(RunningMean, features=1, momentum=1.0, batch=1, steps=2, seed=32)
-check_running_mean(RunningMean, features=4, momentum=0.0, batch=3, steps=1, seed=33)
+check("ex03_running_mean", RunningMean, hidden=True)   # other sizes and momenta (1.0 and 0.0 too), by keyword
 ### END HIDDEN TESTS

@@ -36,12 +36,11 @@ def make_shared_net(features):
     ### END SOLUTION
 
 # %% [tests] ex05_shared_net_tests points=2
-from autograder.checks.lesson05 import check_shared_net
+from autograder.checks import check
 
-check_shared_net(make_shared_net)                      # features=8, a batch of 4
+check("ex05_shared_net", make_shared_net)               # make_shared_net(8) on a batch of 4, then backward
 ### BEGIN HIDDEN TESTS
-check_shared_net(make_shared_net, features=3, batch=7, seed=51)
-check_shared_net(make_shared_net, features=1, batch=5, seed=52)
+check("ex05_shared_net", make_shared_net, hidden=True)  # other sizes (features=1 too), other batches
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -74,11 +73,9 @@ class TiedAutoencoder(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex05_tied_autoencoder_tests points=3
-from autograder.checks.lesson05 import check_tied_autoencoder
+from autograder.checks import check
 
-check_tied_autoencoder(TiedAutoencoder)                # TiedAutoencoder(6, 3) on a batch of 4
+check("ex05_tied_autoencoder", TiedAutoencoder)               # TiedAutoencoder(6, 3) on a batch of 4, then backward
 ### BEGIN HIDDEN TESTS
-check_tied_autoencoder(TiedAutoencoder, in_features=10, code_features=4, batch=9, seed=53)
-check_tied_autoencoder(TiedAutoencoder, in_features=5, code_features=5, batch=6, seed=54)
-check_tied_autoencoder(TiedAutoencoder, in_features=3, code_features=8, batch=2, seed=55)
+check("ex05_tied_autoencoder", TiedAutoencoder, hidden=True)  # a narrower, a square, a wider code; by keyword too
 ### END HIDDEN TESTS

@@ -44,15 +44,11 @@ class CenteredLayer(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex06_centered_tests points=2
-from autograder.checks.lesson06 import check_centered
+from autograder.checks import check
 
-check_centered(CenteredLayer)                          # CenteredLayer() on a (4, 5) input
-check_centered(CenteredLayer, dim=1)                   # centers each row of a (4, 5) input
+check("ex06_centered", CenteredLayer)        # CenteredLayer() and CenteredLayer(dim=1) on a (4, 5) input
 ### BEGIN HIDDEN TESTS
-check_centered(CenteredLayer, dim=0, shape=(3, 6), seed=61)
-check_centered(CenteredLayer, dim=-1, shape=(2, 3, 4), seed=62)
-check_centered(CenteredLayer, dim=1, shape=(5, 5), seed=63)
-check_centered(CenteredLayer, shape=(7,), seed=64)
+check("ex06_centered", CenteredLayer, hidden=True)     # dim=0, the last dim of a 3-D input, a square input, 1-D
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -108,14 +104,11 @@ class MyLinear(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex06_my_linear_tests points=4
-from autograder.checks.lesson06 import check_my_linear
+from autograder.checks import check
 
-check_my_linear(MyLinear)                              # MyLinear(64, 128) on a batch of 4
-check_my_linear(MyLinear, in_features=32, out_features=20, bias=False, seed=1)
+check("ex06_my_linear", MyLinear)            # MyLinear(64, 32); MyLinear(in_features=32, out_features=20, bias=False)
 ### BEGIN HIDDEN TESTS
-check_my_linear(MyLinear, in_features=300, out_features=40, batch=3, seed=65)
-check_my_linear(MyLinear, in_features=9, out_features=70, bias=False, batch=5, seed=66)
-check_my_linear(MyLinear, in_features=1, out_features=600, batch=2, seed=67)
+check("ex06_my_linear", MyLinear, hidden=True)         # many inputs and few outputs, in_features=1, bias=False
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -146,11 +139,9 @@ class DropoutMLP(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex06_dropout_mlp_tests points=3
-from autograder.checks.lesson06 import check_dropout_mlp
+from autograder.checks import check
 
-check_dropout_mlp(DropoutMLP)                          # DropoutMLP(20, 64, 10), p=0.5, a batch of 128
+check("ex06_dropout_mlp", DropoutMLP)        # DropoutMLP(20, 64, 10), p=0.5, a batch of 32
 ### BEGIN HIDDEN TESTS
-check_dropout_mlp(DropoutMLP, in_features=16, hidden_features=32, out_features=4, p=0.2, batch=64, seed=68)
-check_dropout_mlp(DropoutMLP, in_features=12, hidden_features=24, out_features=6, p=0.8, batch=100, seed=69)
-check_dropout_mlp(DropoutMLP, in_features=5, hidden_features=7, out_features=3, p=0.0, batch=8, seed=70)
+check("ex06_dropout_mlp", DropoutMLP, hidden=True)     # other sizes; small p by keyword, large p positional, p=0
 ### END HIDDEN TESTS

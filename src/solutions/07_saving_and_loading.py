@@ -55,16 +55,11 @@ def load_checkpoint(path, model, optimizer):
     ### END SOLUTION
 
 # %% [tests] ex07_checkpoint_tests points=4
-from autograder.checks.lesson07 import check_checkpoint
+from autograder.checks import check
 
-check_checkpoint(save_checkpoint, load_checkpoint)   # SGD with momentum: 3 steps, save (epoch 5), load, 3 more
+check("ex07_checkpoint", save_checkpoint, load_checkpoint)   # SGD with momentum: 3 steps, save (epoch 5), load, 3 more
 ### BEGIN HIDDEN TESTS
-check_checkpoint(save_checkpoint, load_checkpoint, optimizer="adam", sizes=(6, 5, 3), batchnorm=True,
-                 epoch=0, seed=71)
-check_checkpoint(save_checkpoint, load_checkpoint, optimizer="adamw", steps=(1, 4), epoch=12,
-                 lr_decay=True, seed=72)
-check_checkpoint(save_checkpoint, load_checkpoint, optimizer="sgd", sizes=(3, 16, 1), batchnorm=True,
-                 steps=(5, 2), epoch=99, lr_decay=True, batch=7, seed=73)
+check("ex07_checkpoint", save_checkpoint, load_checkpoint, hidden=True)   # Adam, AdamW, BatchNorm, a decayed lr, epoch 0
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -87,18 +82,11 @@ def strip_prefix(state_dict, prefix="module."):
     ### END SOLUTION
 
 # %% [tests] ex07_strip_prefix_tests points=2
-from autograder.checks.lesson07 import check_strip_prefix
+from autograder.checks import check
 
-check_strip_prefix(strip_prefix)                   # "module.0.weight" -> "0.weight", ...
-check_strip_prefix(strip_prefix, keys=["module.encoder.weight", "head.weight", "a.module.b"])
+check("ex07_strip_prefix", strip_prefix)   # "module.0.weight" -> "0.weight", ...; "a.module.b" stays
 ### BEGIN HIDDEN TESTS
-check_strip_prefix(strip_prefix, keys=["_orig_mod.linear.weight", "_orig_mod.linear.bias", "module.x"],
-                   prefix="_orig_mod.", seed=81)
-check_strip_prefix(strip_prefix, keys=["embedding.weight", "module.linear.weight", "modules.x",
-                                       "module.module_list.0.bias", "decoder.module.weight"], seed=82)
-check_strip_prefix(strip_prefix, keys=["backbone.conv.weight", "head.fc.bias", "backbone.bn.running_mean"],
-                   prefix="backbone.", seed=83)
-check_strip_prefix(strip_prefix, keys=[], seed=84)
+check("ex07_strip_prefix", strip_prefix, hidden=True)   # other prefixes and keys, near misses, an empty dict
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -125,14 +113,9 @@ def load_matching(model, state_dict):
     ### END SOLUTION
 
 # %% [tests] ex07_load_matching_tests points=3
-from autograder.checks.lesson07 import check_load_matching
+from autograder.checks import check
 
-check_load_matching(load_matching)   # body fits; the 5-class head does not fit the 3-class model
+check("ex07_load_matching", load_matching)   # body fits; the 5-class head does not fit the 3-class model
 ### BEGIN HIDDEN TESTS
-check_load_matching(load_matching, sizes=(3, 4, 2), source_out=2, extra=["aux.weight", "proj.bias"],
-                    drop=["body.0.bias"], source_on_cpu=True, seed=91)
-check_load_matching(load_matching, sizes=(5, 7, 4), source_out=4, seed=92)
-check_load_matching(load_matching, sizes=(2, 3, 6), source_out=1, extra=["zeta", "alpha.weight"],
-                    drop=["body.1.running_var"], seed=93)
-check_load_matching(load_matching, empty=True, seed=94)
+check("ex07_load_matching", load_matching, hidden=True)   # other sizes, unknown and missing keys, an empty dict
 ### END HIDDEN TESTS

@@ -38,7 +38,8 @@ from torch import nn
 #
 # - it goes through dicts, lists, tuples and namedtuples, nested at any depth;
 # - container types are kept: a namedtuple stays that namedtuple, an `OrderedDict` stays an
-#   `OrderedDict`, a list stays a list, a tuple a tuple;
+#   `OrderedDict`, a list stays a list, a tuple a tuple (other subclasses, such as a `defaultdict`,
+#   are up to you: the tests do not use them);
 # - anything that is not a tensor (an int, a string, `None`, an `nn.Module` too) is returned as
 #   is: the very same object, not moved.
 #
@@ -63,12 +64,11 @@ def move_to(obj, device):
     ### END SOLUTION
 
 # %% [tests] ex08_move_to_tests points=3
-from autograder.checks.lesson08 import check_move_to
+from autograder.checks import check
 
-check_move_to(move_to)          # one of each kind, then a batch dict; to your device and to meta
+check("ex08_move_to", move_to)   # one object of each kind, then a batch dict; to your device and to meta
 ### BEGIN HIDDEN TESTS
-check_move_to(move_to, case="nested", seed=1)
-check_move_to(move_to, case="defaultdict", seed=2)
+check("ex08_move_to", move_to, hidden=True)   # a deeply nested list, a batch of another size
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -127,15 +127,11 @@ def stray_state(module):
     ### END SOLUTION
 
 # %% [tests] ex08_stray_state_tests points=3
-from autograder.checks.lesson08 import check_stray_state
+from autograder.checks import check
 
-check_stray_state(stray_state)  # a plain tensor, a list of layers, a submodule's plain tensor
+check("ex08_stray_state", stray_state)   # a plain tensor, a list of layers, a submodule's plain tensor
 ### BEGIN HIDDEN TESTS
-check_stray_state(stray_state, case="containers")
-check_stray_state(stray_state, case="recurrent")
-check_stray_state(stray_state, case="lstm")
-check_stray_state(stray_state, case="sequential")
-check_stray_state(stray_state, case="deep", seed=3)
+check("ex08_stray_state", stray_state, hidden=True)   # containers, LSTMs, deep nesting, randomly built modules
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -184,11 +180,9 @@ class PlacedScaler(nn.Module):
         ### END SOLUTION
 
 # %% [tests] ex08_placed_scaler_tests points=3
-from autograder.checks.lesson08 import check_placed_scaler
+from autograder.checks import check
 
-check_placed_scaler(PlacedScaler)   # PlacedScaler(4, 3) on a batch of 2, on your device and on meta
+check("ex08_placed_scaler", PlacedScaler)   # PlacedScaler(4, 3) on a batch of 2, on your device and on meta
 ### BEGIN HIDDEN TESTS
-check_placed_scaler(PlacedScaler, features=6, depth=2, batch=5, random_scale=True, seed=31)
-check_placed_scaler(PlacedScaler, features=1, depth=1, batch=1, random_scale=True, seed=32)
-check_placed_scaler(PlacedScaler, features=3, depth=4, batch=3, random_scale=True, seed=33)
+check("ex08_placed_scaler", PlacedScaler, hidden=True)   # other sizes, depth 1, keyword arguments, a changed scale
 ### END HIDDEN TESTS

@@ -42,17 +42,11 @@ def freeze_(module, prefixes):
     ### END SOLUTION
 
 # %% [tests] ex09_freeze_tests points=2
-from autograder.checks.lesson09 import check_freeze
+from autograder.checks import check
 
-check_freeze(freeze_, "head.")                       # one str prefix: head.weight, head.bias
-check_freeze(freeze_, ("stem.", "blocks.0."), frozen_before=("head.bias",))
-                                                     # a tuple; head.bias, frozen before, stays frozen
+check("ex09_freeze", freeze_)   # "head." as one str; ("stem.", "blocks.0.") with head.bias frozen before, staying frozen
 ### BEGIN HIDDEN TESTS
-check_freeze(freeze_, "blocks.", seed=1)
-check_freeze(freeze_, "head.", frozen_before=("stem.bias", "blocks.1.weight"), features=3, seed=2)
-check_freeze(freeze_, ("blocks.3.", "side."), frozen_before=("blocks.3.bias", "stem.weight"), seed=3)
-check_freeze(freeze_, ("decoder.",), frozen_before=("head.weight",), seed=4)
-check_freeze(freeze_, (), features=2, seed=5)
+check("ex09_freeze", freeze_, hidden=True)   # other prefixes and sizes, matches frozen already, no match, no prefix
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -80,14 +74,11 @@ def make_optimizer(model, base_lr, head_lr, head_prefix="head.", momentum=0.9):
     ### END SOLUTION
 
 # %% [tests] ex09_param_groups_tests points=3
-from autograder.checks.lesson09 import check_make_optimizer
+from autograder.checks import check
 
-check_make_optimizer(make_optimizer)                 # base_lr=0.01, head_lr=0.1; "stem." is frozen
+check("ex09_param_groups", make_optimizer)   # base_lr=0.01, head_lr=0.1; "stem." is frozen
 ### BEGIN HIDDEN TESTS
-check_make_optimizer(make_optimizer, base_lr=0.001, head_lr=0.05, momentum=0.5, frozen=(), seed=1)
-check_make_optimizer(make_optimizer, base_lr=0.02, head_lr=0.2, head="classifier",
-                     frozen=("blocks.", "classifier.bias"), features=3, seed=2)
-check_make_optimizer(make_optimizer, base_lr=0.1, head_lr=0.001, momentum=0.0, frozen=("side.",), seed=3)
+check("ex09_param_groups", make_optimizer, hidden=True)   # other rates, momentum and head names; other frozen parts
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -118,13 +109,9 @@ def multistep_lrs(base_lr, milestones, gamma, epochs):
     ### END SOLUTION
 
 # %% [tests] ex09_lr_schedule_tests points=2
-from autograder.checks.lesson09 import check_multistep_lrs
+from autograder.checks import check
 
-check_multistep_lrs(multistep_lrs, 0.1, [3, 6], 0.1, 8)
+check("ex09_lr_schedule", multistep_lrs)   # multistep_lrs(0.1, [3, 6], 0.1, 8)
 ### BEGIN HIDDEN TESTS
-check_multistep_lrs(multistep_lrs, 1.0, [2, 5, 7], 0.5, 10)
-check_multistep_lrs(multistep_lrs, 0.05, [20, 30], 0.1, 6)     # milestones beyond the last epoch
-check_multistep_lrs(multistep_lrs, 0.1, [1], 0.3, 3)
-check_multistep_lrs(multistep_lrs, 0.1, [3], 0.1, 0)           # no epochs at all
-check_multistep_lrs(multistep_lrs, 0.3, [1, 2, 3, 4], 0.9, 1)
+check("ex09_lr_schedule", multistep_lrs, hidden=True)   # other rates and milestones, milestones past the end, 0 epochs
 ### END HIDDEN TESTS

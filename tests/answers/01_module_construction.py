@@ -59,6 +59,38 @@ class MLP(nn.Module):
             x = layer(x)
         return x
 
+# %% ex01_mlp alt
+class Base(nn.Linear):
+    """A subclass of nn.Linear is an nn.Linear."""
+
+
+class MLP(nn.Module):
+    """A keyword-only extra, a Sequential alias of the same layers, and matrix products in forward."""
+
+    def __init__(self, in_features=784, hidden_features=256, out_features=10, *, bias=True):
+        nn.Module.__init__(self)
+        self.hidden = Base(in_features, hidden_features, bias=bias)
+        self.act = nn.ReLU(inplace=True)
+        self.output = nn.Linear(hidden_features, out_features, bias=bias)
+        self.net = nn.Sequential(self.hidden, self.act, self.output)
+
+    def forward(self, x):
+        h = self.act(x @ self.hidden.weight.T + self.hidden.bias)
+        return self.output(h)
+
+# %% ex01_mlp wrong in the order (in_features, hidden_features, out_features)
+class MLP(nn.Module):
+    """Swaps hidden_features and out_features in the signature: right when called by keyword only."""
+
+    def __init__(self, in_features=784, out_features=10, hidden_features=256):
+        super().__init__()
+        self.hidden = nn.Linear(in_features, hidden_features)
+        self.act = nn.ReLU()
+        self.output = nn.Linear(hidden_features, out_features)
+
+    def forward(self, x):
+        return self.output(self.act(self.hidden(x)))
+
 # %% ex01_my_sequential alt
 class MySequential(nn.Module):
     def __init__(self, *args):
@@ -120,6 +152,45 @@ class MySequential(nn.Module):
             x = module(x)
         return x
 
+# %% ex01_my_sequential alt
+class MySequential(nn.Module):
+    """register_module in __init__, named_children() in forward."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for key, module in modules[0].items():
+                self.register_module(key, module)
+            return
+        for index, module in enumerate(modules):
+            self.register_module(f"{index}", module)
+
+    def forward(self, inputs):
+        out = inputs
+        for _, child in self.named_children():
+            out = child(out)
+        return out
+
+# %% ex01_my_sequential wrong registered as child '0'
+class MySequential(nn.Module):
+    """Treats any single argument as a container of modules: MySequential(nn.Linear(...)) breaks."""
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1:
+            args = args[0]
+        if isinstance(args, OrderedDict):
+            for name, module in args.items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(args):
+                self.add_module(str(index), module)
+
+    def forward(self, x):
+        for module in self.children():
+            x = module(x)
+        return x
+
 # %% ex01_fixed_hidden_mlp alt
 class FixedHiddenMLP(nn.Module):
     def __init__(self, features=20):
@@ -134,9 +205,25 @@ class FixedHiddenMLP(nn.Module):
             h /= 2
         return h.sum()
 
+# %% ex01_fixed_hidden_mlp alt
+class FixedHiddenMLP(nn.Module):
+    """Buffer registered first, torch.matmul, the L1 norm read with .item(), halving by multiplication."""
+
+    def __init__(self, features=20):
+        super().__init__()
+        self.register_buffer("rand_weight", torch.rand(features, features), persistent=True)
+        self.linear = nn.Linear(features, features)
+
+    def forward(self, X):
+        X = F.relu(torch.matmul(self.linear(X), self.rand_weight) + 1)
+        X = self.linear(X)
+        while X.norm(p=1).item() > 1:
+            X = X * 0.5
+        return torch.sum(X)
+
 # %% ex01_fixed_hidden_mlp wrong plain tensor
 class FixedHiddenMLP(nn.Module):
-    """The seed's version: a plain tensor attribute that .to() and state_dict() ignore."""
+    """A widely copied recipe's version: a plain tensor attribute that .to() and state_dict() ignore."""
 
     def __init__(self, features=20):
         super().__init__()
@@ -195,6 +282,59 @@ class FixedHiddenMLP(nn.Module):
     def forward(self, x):
         h = F.relu(self.linear(x) @ self.rand_weight + 1)
         h = self.linear2(h)
+        while h.abs().sum() > 1:
+            h = h / 2
+        return h.sum()
+
+# %% ex01_fixed_hidden_mlp wrong keep every step of forward in autograd
+class FixedHiddenMLP(nn.Module):
+    """Computes the "constant" part under no_grad: the first use of linear gets no gradient."""
+
+    def __init__(self, features=20):
+        super().__init__()
+        self.linear = nn.Linear(features, features)
+        self.register_buffer("rand_weight", torch.rand(features, features))
+
+    def forward(self, x):
+        with torch.no_grad():
+            h = F.relu(self.linear(x) @ self.rand_weight + 1)
+        h = self.linear(h)
+        while h.abs().sum() > 1:
+            h = h / 2
+        return h.sum()
+
+# %% ex01_fixed_hidden_mlp wrong halve h while h.abs().sum() > 1
+class FixedHiddenMLP(nn.Module):
+    """Halves once with an if where the exercise loops."""
+
+    def __init__(self, features=20):
+        super().__init__()
+        self.linear = nn.Linear(features, features)
+        self.register_buffer("rand_weight", torch.rand(features, features))
+
+    def forward(self, x):
+        h = F.relu(self.linear(x) @ self.rand_weight + 1)
+        h = self.linear(h)
+        if h.abs().sum() > 1:
+            h = h / 2
+        return h.sum()
+
+# "# %% <exercise> wrong-on-cuda <substring>" is right on the CPU and wrong on a GPU: it passes on a
+# CPU-only machine; where cuda is available the test cell fails naming cuda and <substring>.
+
+# %% ex01_fixed_hidden_mlp wrong-on-cuda same device
+class FixedHiddenMLP(nn.Module):
+    """Writes the "+ 1" as a vector of ones made in forward: it is created on the CPU, whatever x's device."""
+
+    def __init__(self, features=20):
+        super().__init__()
+        self.linear = nn.Linear(features, features)
+        self.register_buffer("rand_weight", torch.rand(features, features))
+
+    def forward(self, x):
+        ones = torch.ones(self.linear.out_features)
+        h = F.relu(self.linear(x) @ self.rand_weight + ones)
+        h = self.linear(h)
         while h.abs().sum() > 1:
             h = h / 2
         return h.sum()

@@ -288,3 +288,21 @@ class ChainedMatmul(nn.Module):
         for layer in self.weights:
             x = layer(x)
         return x
+
+# "# %% <exercise> wrong-on-cuda <substring>" is right on the CPU and wrong on a GPU: it passes on a
+# CPU-only machine; where cuda is available the test cell fails naming cuda and <substring>.
+
+# %% ex02_chained_matmul wrong-on-cuda same device
+class ChainedMatmul(nn.Module):
+    """Multiplies the weights into one matrix first, from an identity made in forward (on the CPU)."""
+
+    def __init__(self, sizes):
+        super().__init__()
+        self.weights = nn.ParameterList(
+            [nn.Parameter(torch.randn(a, b)) for a, b in zip(sizes[:-1], sizes[1:])])
+
+    def forward(self, x):
+        product = torch.eye(x.shape[-1])
+        for w in self.weights:
+            product = product @ w
+        return x @ product

@@ -27,6 +27,17 @@ def count_parameters(module, trainable_only=False):
     params = {p for _, p in module.named_parameters()}
     return int(sum(p.numel() for p in params if p.requires_grad or not trainable_only))
 
+# %% ex03_count_parameters alt
+import numpy as np
+
+
+def count_parameters(module, trainable_only=False):
+    """filter() for the trainable ones, numpy for the element count."""
+    params = module.parameters()
+    if trainable_only:
+        params = filter(lambda p: p.requires_grad, params)
+    return sum(int(np.prod(p.size())) for p in params)
+
 # %% ex03_count_parameters wrong state_dict()
 def count_parameters(module, trainable_only=False):
     """Counts state_dict entries: buffers included, shared tensors repeated, requires_grad lost."""
@@ -62,6 +73,11 @@ def count_parameters(module, trainable_only=False):
     """Returns a tensor."""
     sizes = [torch.tensor(p.numel()) for p in module.parameters() if p.requires_grad or not trainable_only]
     return torch.stack(sizes).sum() if sizes else torch.tensor(0)
+
+# %% ex03_count_parameters wrong unexpected keyword argument
+def count_parameters(model, trainable=False):
+    """Renames the parameters: calls by keyword, count_parameters(module=..., trainable_only=...), fail."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
 
 # %% ex03_parameter_table alt
 def parameter_table(module):
@@ -149,6 +165,24 @@ class RunningMean(nn.Module):
         if self.training:
             batch_mean = x.detach().mean(0)
             self.mean = (1 - self.momentum) * self.mean + self.momentum * batch_mean
+            self.num_batches.add_(1)
+        return x - self.mean
+
+# %% ex03_running_mean alt
+class RunningMean(nn.Module):
+    """Returns early in eval mode; copy_ and add_ on the buffers under no_grad."""
+
+    def __init__(self, features, momentum=0.1):
+        super().__init__()
+        self.features, self.momentum = features, momentum
+        self.register_buffer("mean", torch.zeros(features, dtype=torch.float))
+        self.register_buffer("num_batches", torch.tensor(0, dtype=torch.long))
+
+    def forward(self, x):
+        if not self.training:
+            return x - self.mean
+        with torch.no_grad():
+            self.mean.copy_((1 - self.momentum) * self.mean + self.momentum * x.mean(dim=0))
             self.num_batches.add_(1)
         return x - self.mean
 

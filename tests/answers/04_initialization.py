@@ -34,7 +34,7 @@ def init_normal_(module, std=0.01):
 
 # %% ex04_init_normal wrong leave other modules untouched
 def init_normal_(module, std=0.01):
-    """The seeds' by-name loop: every parameter called 'weight', whatever module it belongs to."""
+    """A widely copied recipe's by-name loop: every parameter called 'weight', whatever module it belongs to."""
     for name, param in module.named_parameters():
         if "weight" in name:
             nn.init.normal_(param, mean=0, std=std)
@@ -58,7 +58,7 @@ def init_normal_(module, std=0.01):
 
 # %% ex04_init_normal wrong class name
 def init_normal_(module, std=0.01):
-    """The seeds' class-name test: also catches modules that merely have 'Linear' in their name."""
+    """The class-name test of a widely copied recipe: also catches modules that merely have 'Linear' in their name."""
     classname = module.__class__.__name__
     if classname.find("Linear") != -1:
         nn.init.normal_(module.weight, 0.0, std)
@@ -73,7 +73,7 @@ def init_normal_(module, std=0.01):
         if module.bias is not None:
             nn.init.zeros_(module.bias)
 
-# %% ex04_init_normal wrong expected 0.5
+# %% ex04_init_normal wrong the std that was passed in
 def init_normal_(module, std=0.01):
     """Ignores its std argument."""
     if isinstance(module, nn.Linear):
@@ -95,9 +95,26 @@ def init_normal_(module, std=0.01):
     if isinstance(module, nn.Linear):
         nn.init.normal_(module.weight, std=std)
 
+# %% ex04_init_normal alt
+def init_normal_(module, std=0.01):
+    """Tensor methods on the parameters themselves, under no_grad."""
+    if isinstance(module, nn.Linear):
+        with torch.no_grad():
+            module.weight.normal_(0, std)
+            if module.bias is not None:
+                module.bias.zero_()
+
+# %% ex04_init_normal wrong takes 1 positional argument
+def init_normal_(module, *, std=0.01):
+    """A keyword-only std: init_normal_(layer, 0.5) raises TypeError, yet the contract passes std positionally too."""
+    if isinstance(module, nn.Linear):
+        nn.init.normal_(module.weight, mean=0.0, std=std)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+
 # %% ex04_weird_init alt
 def weird_init_(tensor):
-    """The seeds' algorithm, under no_grad instead of through .data."""
+    """A widely copied recipe's algorithm, under no_grad instead of through .data."""
     with torch.no_grad():
         tensor.uniform_(-10, 10)
         tensor *= (tensor.abs() >= 5).to(tensor.dtype)
@@ -159,7 +176,7 @@ def weird_init_(tensor):
 
 # %% ex04_weird_init wrong tensor.data
 def weird_init_(tensor):
-    """The seeds' .data: right values, but the object returned is not the tensor passed in."""
+    """The .data of tutorials written for PyTorch 0.4–1.x: right values, but the object returned is not the tensor passed in."""
     data = tensor.data
     data.uniform_(-10, 10)
     data *= (data.abs() >= 5).float()
@@ -288,7 +305,7 @@ def init_model_(model):
 
 # %% ex04_init_model wrong isinstance
 def init_model_(model):
-    """The seeds' class-name dispatch: 'Conv' also matches Conv1d and containers named ConvBlock."""
+    """The class-name dispatch of a widely copied recipe: 'Conv' also matches Conv1d and containers named ConvBlock."""
     for m in model.modules():
         classname = m.__class__.__name__
         if classname.find("Conv") != -1 or classname.find("Linear") != -1:

@@ -20,6 +20,18 @@ def make_shared_net(features):
     return nn.Sequential(OrderedDict([("a", a), ("act1", nn.ReLU()), ("a_again", a),
                                       ("act2", nn.ReLU()), ("b", nn.Linear(features, 1))]))
 
+# %% ex05_shared_net alt
+def make_shared_net(features):
+    """add_module under two names for one layer."""
+    shared = nn.Linear(features, features)
+    net = nn.Sequential()
+    net.add_module("first", shared)
+    net.add_module("relu1", nn.ReLU())
+    net.add_module("second", shared)
+    net.add_module("relu2", nn.ReLU())
+    net.add_module("head", nn.Linear(features, 1))
+    return net
+
 # %% ex05_shared_net wrong creating nn.Linear(...) twice
 def make_shared_net(features):
     """Two layers that look alike but own separate weights."""
@@ -75,6 +87,30 @@ class TiedAutoencoder(nn.Module):
 
     def forward(self, x):
         return F.linear(F.relu(self.encoder(x)), self.decoder_weight.t(), self.decoder_bias)
+
+# %% ex05_tied_autoencoder alt
+class TiedAutoencoder(nn.Module):
+    """Keywords for nn.Linear, and torch.addmm: bias + code @ encoder.weight is the tied decoder."""
+
+    def __init__(self, in_features, code_features):
+        super().__init__()
+        self.encoder = nn.Linear(in_features=in_features, out_features=code_features)
+        self.decoder_bias = nn.Parameter(self.encoder.weight.new_zeros(in_features))
+
+    def forward(self, x):
+        return torch.addmm(self.decoder_bias, self.encoder(x).relu(), self.encoder.weight)
+
+# %% ex05_tied_autoencoder wrong (in_features, code_features) in that order
+class TiedAutoencoder(nn.Module):
+    """Takes the sizes in the other order: right when called by keyword only."""
+
+    def __init__(self, code_features, in_features):
+        super().__init__()
+        self.encoder = nn.Linear(in_features, code_features)
+        self.decoder_bias = nn.Parameter(torch.zeros(in_features))
+
+    def forward(self, x):
+        return F.linear(F.relu(self.encoder(x)), self.encoder.weight.T, self.decoder_bias)
 
 # %% ex05_tied_autoencoder wrong has a weight of its own
 class TiedAutoencoder(nn.Module):
@@ -158,6 +194,18 @@ class TiedAutoencoder(nn.Module):
         super().__init__()
         self.encoder = nn.Linear(in_features, code_features)
         self.register_buffer("decoder_bias", torch.zeros(in_features))
+
+    def forward(self, x):
+        return F.linear(F.relu(self.encoder(x)), self.encoder.weight.T, self.decoder_bias)
+
+# %% ex05_tied_autoencoder wrong plain tensor
+class TiedAutoencoder(nn.Module):
+    """decoder_bias as a plain tensor that requires grad: not a parameter, and .to() leaves it behind."""
+
+    def __init__(self, in_features, code_features):
+        super().__init__()
+        self.encoder = nn.Linear(in_features, code_features)
+        self.decoder_bias = torch.zeros(in_features, requires_grad=True)
 
     def forward(self, x):
         return F.linear(F.relu(self.encoder(x)), self.encoder.weight.T, self.decoder_bias)

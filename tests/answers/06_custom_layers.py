@@ -394,7 +394,7 @@ class DropoutMLP(nn.Module):
 
 # %% ex06_dropout_mlp wrong still active after .eval()
 class DropoutMLP(nn.Module):
-    """The seed posts' F.dropout(h, p): training defaults to True, so eval() changes nothing."""
+    """F.dropout(h, p) as in tutorials written for PyTorch 0.4–1.x: training defaults to True, so eval() changes nothing."""
 
     def __init__(self, in_features, hidden_features, out_features, p=0.5):
         super().__init__()
@@ -470,3 +470,158 @@ class DropoutMLP(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+# %% ex06_my_linear wrong plain tensor
+class MyLinear(nn.Module):
+    """Plain tensors that require grad instead of nn.Parameter: nothing is registered."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        bound = 1 / math.sqrt(in_features)
+        self.weight = (torch.rand(out_features, in_features) * 2 - 1).mul_(bound).requires_grad_()
+        self.bias = (torch.rand(out_features) * 2 - 1).mul_(bound).requires_grad_() if bias else None
+
+    def forward(self, x):
+        out = x @ self.weight.T
+        return out + self.bias if self.bias is not None else out
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+# %% ex06_centered alt
+class CenteredLayer(nn.Module):
+    """torch.mean over every dimension (a tuple) when dim is None; keepdim in both branches."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        dims = tuple(range(x.dim())) if self.dim is None else self.dim
+        return x - torch.mean(x, dim=dims, keepdim=True)
+
+# %% ex06_my_linear alt
+class MyLinear(nn.Module):
+    """Stores the sizes under other names, draws the weight with uniform_ on a hand-computed bound, torch.matmul."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.n_in, self.n_out = in_features, out_features
+        self.weight = nn.Parameter(torch.Tensor(out_features, in_features))
+        self.bias = nn.Parameter(torch.Tensor(out_features)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = math.sqrt(1.0 / self.n_in)
+        nn.init.uniform_(self.weight, a=-bound, b=bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, a=-bound, b=bound)
+
+    def forward(self, x):
+        out = torch.matmul(x, self.weight.t())
+        return out if self.bias is None else out + self.bias
+
+    def extra_repr(self):
+        return f"in_features={self.n_in}, out_features={self.n_out}, bias={self.bias is not None}"
+
+# %% ex06_my_linear wrong in that order
+class MyLinear(nn.Module):
+    """The constructor takes (out_features, in_features), like a weight's shape: MyLinear(64, 32) is 32 -> 64."""
+
+    def __init__(self, out_features, in_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        if bias:
+            self.bias = nn.Parameter(torch.empty(out_features))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+# %% ex06_dropout_mlp alt
+class DropoutMLP(nn.Module):
+    """F.dropout with the training flag passed positionally, and an in-place ReLU module."""
+
+    def __init__(self, in_features, hidden_features, out_features, p=0.5):
+        super().__init__()
+        self.lin1 = nn.Linear(in_features, hidden_features)
+        self.act = nn.ReLU(inplace=True)
+        self.lin2 = nn.Linear(hidden_features, out_features)
+        self.p = p
+
+    def forward(self, x):
+        return self.lin2(F.dropout(self.act(self.lin1(x)), self.p, self.training))
+
+# %% ex06_dropout_mlp wrong in that order
+class DropoutMLP(nn.Module):
+    """The constructor takes (in_features, out_features, hidden_features): DropoutMLP(20, 64, 10) is 20 -> 10 -> 64."""
+
+    def __init__(self, in_features, out_features, hidden_features, p=0.5):
+        super().__init__()
+        self.hidden = nn.Linear(in_features, hidden_features)
+        self.dropout = nn.Dropout(p)
+        self.output = nn.Linear(hidden_features, out_features)
+
+    def forward(self, x):
+        return self.output(self.dropout(F.relu(self.hidden(x))))
+
+# "# %% <exercise> wrong-on-cuda <substring>" is right on the CPU and wrong on a GPU: it passes on a
+# CPU-only machine; where cuda is available the test cell fails naming cuda and <substring>.
+
+# %% ex06_my_linear wrong-on-cuda same device
+class MyLinear(nn.Module):
+    """Without a bias, adds a zero bias made in forward: a CPU tensor, whatever device x is on."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        if bias:
+            self.bias = nn.Parameter(torch.empty(out_features))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        bias = self.bias if self.bias is not None else torch.zeros(self.out_features)
+        return x @ self.weight.T + bias
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+# %% ex06_dropout_mlp wrong-on-cuda same device
+class DropoutMLP(nn.Module):
+    """Draws its own dropout mask with torch.rand(h.shape): on the CPU, whatever device h is on."""
+
+    def __init__(self, in_features, hidden_features, out_features, p=0.5):
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, hidden_features)
+        self.fc2 = nn.Linear(hidden_features, out_features)
+        self.p = p
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x))
+        if self.training and self.p > 0:
+            keep = (torch.rand(h.shape) >= self.p).float()
+            h = h * keep / (1 - self.p)
+        return self.fc2(h)

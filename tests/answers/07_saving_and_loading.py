@@ -63,7 +63,7 @@ def load_checkpoint(path, model, optimizer):
 
 # %% ex07_checkpoint wrong weights_only=True
 def save_checkpoint(path, model, optimizer, epoch):
-    """The seeds' "method 2": pickles the whole model and optimizer objects."""
+    """A widely copied recipe: pickles the whole model and optimizer objects."""
     torch.save({"model": model, "optimizer": optimizer, "epoch": epoch}, path)
 
 
@@ -145,7 +145,7 @@ def strip_prefix(state_dict, prefix="module."):
     """lstrip takes a set of characters: "module.linear.weight" becomes "inear.weight"."""
     return OrderedDict((key.lstrip(prefix), value) for key, value in state_dict.items())
 
-# %% ex07_strip_prefix wrong does not start with
+# %% ex07_strip_prefix wrong keys that do not start with the prefix must stay unchanged
 def strip_prefix(state_dict, prefix="module."):
     """Cuts len(prefix) characters from every key, prefixed or not."""
     return OrderedDict((key[len(prefix):], value) for key, value in state_dict.items())
@@ -221,3 +221,52 @@ def load_matching(model, state_dict):
     matching = {k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape}
     result = model.load_state_dict(matching, strict=False)
     return sorted(result.missing_keys)
+
+# %% ex07_load_matching wrong lists a skipped key twice
+def load_matching(model, state_dict):
+    """Unknown keys, then every key that did not load: the unknown ones are in both lists."""
+    own = model.state_dict()
+    unknown = [k for k in state_dict if k not in own]
+    matching = {k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape}
+    model.load_state_dict(matching, strict=False)
+    return sorted(unknown + [k for k in state_dict if k not in matching])
+
+# %% ex07_load_matching alt
+def load_matching(model, state_dict):
+    """Filters by shape first, then lets load_state_dict report the unknown keys."""
+    own = model.state_dict()
+    mismatched = [k for k, v in state_dict.items() if k in own and own[k].shape != v.shape]
+    fitting = OrderedDict((k, v) for k, v in state_dict.items() if k not in mismatched)
+    result = model.load_state_dict(fitting, strict=False)
+    return sorted(mismatched + list(result.unexpected_keys))
+
+# %% ex07_strip_prefix wrong keep the input's order
+def strip_prefix(state_dict, prefix="module."):
+    """torch's own helper, on a copy: the renamed keys move to the end."""
+    copy = OrderedDict(state_dict)
+    torch.nn.modules.utils.consume_prefix_in_state_dict_if_present(copy, prefix)
+    return copy
+
+# %% ex07_load_matching alt
+def load_matching(model, state_dict):
+    """The model's own state_dict updated with what fits, then a strict load."""
+    own = model.state_dict()
+    fits = {k: v for k, v in state_dict.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict({**own, **fits})
+    return sorted(set(state_dict) - set(fits))
+
+# "# %% <exercise> wrong-on-cuda <substring>" is right on the CPU and wrong on a GPU: it passes on a
+# CPU-only machine; where cuda is available the test cell fails naming cuda and <substring>.
+
+# %% ex07_load_matching wrong-on-cuda is now on cpu
+def load_matching(model, state_dict):
+    """Assigns copies through .data: right on the CPU, but .data = t moves the model's tensor to t's device."""
+    own = dict(model.named_parameters())
+    own.update(model.named_buffers())
+    skipped = []
+    for key, value in state_dict.items():
+        if key in own and own[key].shape == value.shape:
+            own[key].data = value.clone()
+        else:
+            skipped.append(key)
+    return sorted(skipped)

@@ -98,9 +98,10 @@ def move_to(obj, device):
         return type(obj)(v.to(device) if isinstance(v, torch.Tensor) else v for v in obj)
     return obj
 
-# %% ex08_move_to wrong a defaultdict is a dict
+# %% ex08_move_to alt
 def move_to(obj, device):
-    """type(obj)(pairs) works for dict and OrderedDict, but a defaultdict wants its factory first."""
+    """Rebuilds every dict with type(obj)(pairs): right for dict and OrderedDict (a defaultdict, which
+    wants its factory first, is not part of the contract)."""
     if isinstance(obj, torch.Tensor):
         return obj.to(device)
     if isinstance(obj, dict):
@@ -123,6 +124,48 @@ def move_to(obj, device):
         return type(obj)(*(move_to(value, device) for value in obj))
     if isinstance(obj, Sequence):
         return type(obj)(move_to(value, device) for value in obj)
+    return obj
+
+# %% ex08_move_to alt
+from collections.abc import Mapping, Sequence
+
+
+def move_to(obj, device):
+    """isinstance on the abstract Mapping and Sequence, strings excluded; dicts copied, then filled."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, (str, bytes)):
+        return obj
+    if isinstance(obj, Mapping):
+        out = obj.copy()
+        for key in obj:
+            out[key] = move_to(obj[key], device)
+        return out
+    if isinstance(obj, tuple) and hasattr(obj, "_make"):
+        return obj._make(move_to(item, device) for item in obj)
+    if isinstance(obj, Sequence):
+        return type(obj)([move_to(item, device) for item in obj])
+    return obj
+
+# %% ex08_move_to alt
+import torch.utils._pytree as pytree
+
+
+def move_to(obj, device):
+    """PyTorch's own tree helper: containers are rebuilt with their types, leaves mapped one by one."""
+    return pytree.tree_map(lambda leaf: leaf.to(device) if isinstance(leaf, torch.Tensor) else leaf, obj)
+
+# %% ex08_move_to wrong keep each container's type
+def move_to(obj, device):
+    """Rebuilds every plain tuple as a list."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return type(obj)((key, move_to(value, device)) for key, value in obj.items())
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return type(obj)(*(move_to(value, device) for value in obj))
+    if isinstance(obj, (list, tuple)):
+        return [move_to(value, device) for value in obj]
     return obj
 
 # %% ex08_stray_state alt
@@ -348,6 +391,52 @@ class PlacedScaler(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+# %% ex08_placed_scaler wrong repeats one layer
+class PlacedScaler(nn.Module):
+    """One nn.Linear repeated depth times: the layers share their weights."""
+
+    def __init__(self, features, depth):
+        super().__init__()
+        self.register_buffer("scale", torch.ones(features))
+        self.layers = nn.ModuleList([nn.Linear(features, features)] * depth)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x) * self.scale
+        return x
+
+# %% ex08_placed_scaler wrong PlacedScaler(features, depth)
+class PlacedScaler(nn.Module):
+    """The arguments in the other order: right when called by keyword, wrong when called positionally."""
+
+    def __init__(self, depth, features):
+        super().__init__()
+        self.register_buffer("scale", torch.ones(features))
+        self.layers = nn.ModuleList([nn.Linear(features, features) for _ in range(depth)])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x) * self.scale
+        return x
+
+# %% ex08_placed_scaler alt
+class PlacedScaler(nn.Module):
+    """A ModuleDict would not be indexable by position; a ModuleList filled with append, and the
+    buffer registered from a tensor made by torch.ones_like on a zeros buffer."""
+
+    def __init__(self, features, depth):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        for _ in range(depth):
+            self.layers.append(nn.Linear(features, features))
+        self.register_buffer("scale", torch.ones_like(torch.zeros(features)))
+
+    def forward(self, x):
+        out = x
+        for i, layer in enumerate(self.layers):
+            out = self.scale * layer(out)
+        return out
 
 # %% ex08_placed_scaler wrong wrong values
 class PlacedScaler(nn.Module):

@@ -110,7 +110,7 @@ def make_optimizer(model, base_lr, head_lr, head_prefix="head.", momentum=0.9):
 
 # %% ex09_param_groups wrong wrong order
 def make_optimizer(model, base_lr, head_lr, head_prefix="head.", momentum=0.9):
-    """Puts the head group first, as the seed post does."""
+    """Puts the head group first, as tutorials written for PyTorch 0.4–1.x often do."""
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     head = [p for n, p in named if n.startswith(head_prefix)]
     base = [p for n, p in named if not n.startswith(head_prefix)]
@@ -136,7 +136,7 @@ def make_optimizer(model, base_lr, head_lr, head_prefix="head.", momentum=0.9):
 
 # %% ex09_param_groups wrong not their id()s
 def make_optimizer(model, base_lr, head_lr, head_prefix="head.", momentum=0.9):
-    """The seed post's version: the head group gets the ids, not the parameters."""
+    """A widely copied recipe: the head group gets the ids, not the parameters."""
     head_ids = [id(p) for n, p in model.named_parameters() if n.startswith(head_prefix) and p.requires_grad]
     base = filter(lambda p: id(p) not in head_ids and p.requires_grad, model.parameters())
     return torch.optim.SGD([{"params": base}, {"params": head_ids, "lr": head_lr}], lr=base_lr,
@@ -178,7 +178,16 @@ def multistep_lrs(base_lr, milestones, gamma, epochs):
         scheduler.step()
     return out
 
-# %% ex09_lr_schedule wrong one epoch early
+# %% ex09_lr_schedule alt
+import numpy as np
+
+
+def multistep_lrs(base_lr, milestones, gamma, epochs):
+    """numpy's searchsorted: the values are numpy.float64, a subclass of Python's float."""
+    drops = np.searchsorted(np.asarray(milestones), np.arange(epochs), side="right")
+    return list(base_lr * gamma ** drops)
+
+# %% ex09_lr_schedule wrong drops one epoch early
 def multistep_lrs(base_lr, milestones, gamma, epochs):
     """Records the learning rate after stepping the scheduler."""
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
@@ -190,7 +199,7 @@ def multistep_lrs(base_lr, milestones, gamma, epochs):
         lrs.append(scheduler.get_last_lr()[0])
     return lrs
 
-# %% ex09_lr_schedule wrong one epoch late
+# %% ex09_lr_schedule wrong drops one epoch late
 def multistep_lrs(base_lr, milestones, gamma, epochs):
     """Counts only the milestones strictly before the epoch."""
     return [base_lr * gamma ** sum(1 for m in milestones if epoch > m) for epoch in range(epochs)]
