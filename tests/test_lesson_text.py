@@ -19,7 +19,7 @@ from course import ROOT, cells, grade_id, solution_cells
 from nnmodule_course.spec import LESSONS
 
 SLUGS = list(LESSONS)
-WORDS = re.compile(r"seed post|the seeds|seeds'|the posts|NBVAL_", re.IGNORECASE)
+WORDS = re.compile(r"seed post|the seeds|seeds'|the posts|nbval", re.IGNORECASE)
 MIN_LINES = 3
 
 

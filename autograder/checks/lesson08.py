@@ -21,7 +21,8 @@ from ..feedback import Exercise, seeded
 from ..observation import plain
 from . import common
 from .harness import Case, ExerciseCheck, register
-from .observe import builtin, call, container_kind, error_record, inputs, linear_facts, module_facts, move
+from .observe import (builtin, call, construct, container_kind, error_record, inputs, linear_facts, module_facts,
+                      move)
 
 META = torch.device("meta")
 
@@ -613,9 +614,7 @@ def _scaler_hidden(rng: random.Random) -> list[Scaler]:
 
 def _build_scaler(case: Scaler, PlacedScaler: type) -> tuple[Any, dict]:
     with seeded(case.seed):
-        if case.keywords:
-            return call(PlacedScaler, features=case.features, depth=case.depth)
-        return call(PlacedScaler, case.features, case.depth)
+        return construct(PlacedScaler, (case.features, case.depth), ("features", "depth"), case.keywords)
 
 
 def _new_scale(case: Scaler) -> torch.Tensor:
@@ -696,9 +695,7 @@ def observe_placed_scaler(case: Scaler, device: torch.device, PlacedScaler: type
 
 
 def _shown_scaler(case: Scaler) -> str:
-    if case.keywords:
-        return f"PlacedScaler(features={case.features}, depth={case.depth})"
-    return f"PlacedScaler({case.features}, {case.depth})"
+    return common.shown("PlacedScaler", (case.features, case.depth), ("features", "depth"), case.keywords)
 
 
 def _judge_layers(ex: Exercise, case: Scaler, facts: dict, layers: dict) -> list[dict]:

@@ -8,7 +8,7 @@
 # This is the first lesson of the course. The next two build on it:
 # [02 Containers](02_containers.ipynb) and [03 Parameters and buffers](03_parameters_and_buffers.ipynb).
 # When you are done, practise with
-# [Exercises 01](../exercises/01_module_construction/01_module_construction.ipynb).
+# [Exercises 01](../my-work/01_module_construction/01_module_construction.ipynb).
 
 # %%
 from collections import OrderedDict
@@ -386,4 +386,4 @@ except AttributeError as e:
 #   are paths in the tree.
 #
 # Now write your own modules:
-# [Exercises 01](../exercises/01_module_construction/01_module_construction.ipynb).
+# [Exercises 01](../my-work/01_module_construction/01_module_construction.ipynb).

@@ -7,7 +7,7 @@
 #
 # It builds on [01 Module construction](01_module_construction.ipynb): subclassing
 # `nn.Module`, `_modules` and `add_module`. When you are done, practise with
-# [Exercises 02](../exercises/02_containers/02_containers.ipynb).
+# [Exercises 02](../my-work/02_containers/02_containers.ipynb).
 
 # %%
 import warnings
@@ -469,4 +469,4 @@ print(MixedSteps()(torch.rand(3, 10)).shape)
 # - Choose `Sequential` for a plain chain, `ModuleList` or `ModuleDict` when `forward` needs
 #   more than a chain.
 #
-# Now build with containers: [Exercises 02](../exercises/02_containers/02_containers.ipynb).
+# Now build with containers: [Exercises 02](../my-work/02_containers/02_containers.ipynb).

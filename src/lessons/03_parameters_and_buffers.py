@@ -9,7 +9,7 @@
 # It builds on [01 Module construction](01_module_construction.ipynb) (subclassing
 # `nn.Module`, `_modules`) and [02 Containers](02_containers.ipynb) (`nn.Sequential`,
 # `nn.ParameterList`). When you are done, practise with
-# [Exercises 03](../exercises/03_parameters_and_buffers/03_parameters_and_buffers.ipynb).
+# [Exercises 03](../my-work/03_parameters_and_buffers/03_parameters_and_buffers.ipynb).
 
 # %%
 import copy
@@ -674,4 +674,4 @@ print(model[1].peak)
 #   with the model: `copy.deepcopy` it for a snapshot.
 # - State updated inside `forward` is updated outside autograd, in training mode only.
 #
-# Now practise: [Exercises 03](../exercises/03_parameters_and_buffers/03_parameters_and_buffers.ipynb).
+# Now practise: [Exercises 03](../my-work/03_parameters_and_buffers/03_parameters_and_buffers.ipynb).

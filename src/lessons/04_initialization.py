@@ -9,7 +9,7 @@
 #
 # It builds on [lesson 01](01_module_construction.ipynb) (modules, `__init__` and `forward`) and
 # [lesson 03](03_parameters_and_buffers.ipynb) (parameters, buffers, `named_parameters`). The
-# exercises are in [exercises 04](../exercises/04_initialization/04_initialization.ipynb).
+# exercises are in [exercises 04](../my-work/04_initialization/04_initialization.ipynb).
 
 # %%
 import math
@@ -706,4 +706,4 @@ print(big.weight.device, f"max |w| = {big.weight.abs().max().item():.4f} <= {1 /
 #   before anything that needs shapes. Modules built on the `meta` device need `to_empty()` and an
 #   explicit re-initialization.
 #
-# Now practise: [exercises 04](../exercises/04_initialization/04_initialization.ipynb).
+# Now practise: [exercises 04](../my-work/04_initialization/04_initialization.ipynb).

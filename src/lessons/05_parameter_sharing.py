@@ -8,7 +8,7 @@
 # It builds on [lesson 02](02_containers.ipynb) (`nn.Sequential`), [lesson 03](03_parameters_and_buffers.ipynb)
 # (`named_parameters`, `state_dict`) and [lesson 04](04_initialization.ipynb), whose spirals data
 # comes back at the end. The exercises are in
-# [exercises 05](../exercises/05_parameter_sharing/05_parameter_sharing.ipynb).
+# [exercises 05](../my-work/05_parameter_sharing/05_parameter_sharing.ipynb).
 
 # %%
 import math
@@ -481,4 +481,4 @@ print(len(list(stack.parameters())), "unique tensors")
 #   keeps tied weights tied.
 # - Build a layer once to share it; `[layer] * n` shares by accident.
 #
-# Now practise: [exercises 05](../exercises/05_parameter_sharing/05_parameter_sharing.ipynb).
+# Now practise: [exercises 05](../my-work/05_parameter_sharing/05_parameter_sharing.ipynb).

@@ -10,7 +10,7 @@
 # [lesson 02](02_containers.ipynb) (`nn.ParameterList` and `nn.ParameterDict`),
 # [lesson 03](03_parameters_and_buffers.ipynb) (how assignment registers a parameter) and
 # [lesson 04](04_initialization.ipynb) (`reset_parameters`, the `meta` device). The exercises are
-# in [exercises 06](../exercises/06_custom_layers/06_custom_layers.ipynb).
+# in [exercises 06](../my-work/06_custom_layers/06_custom_layers.ipynb).
 
 # %%
 import warnings
@@ -434,4 +434,4 @@ print([name for name, _ in layer.named_parameters()], bool(layer.weight.min() > 
 # - Parametrizations (`nn.utils.parametrizations.weight_norm`, `parametrize.register_parametrization`)
 #   change how an existing layer computes its weight.
 #
-# Now practise: [exercises 06](../exercises/06_custom_layers/06_custom_layers.ipynb).
+# Now practise: [exercises 06](../my-work/06_custom_layers/06_custom_layers.ipynb).

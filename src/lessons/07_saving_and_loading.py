@@ -8,7 +8,7 @@
 #
 # It builds on [lesson 03](03_parameters_and_buffers.ipynb), which showed what a `state_dict()`
 # holds, and trains the spirals of [lesson 04](04_initialization.ipynb) as its running example.
-# The exercises are in [Exercises 07](../exercises/07_saving_and_loading/07_saving_and_loading.ipynb).
+# The exercises are in [Exercises 07](../my-work/07_saving_and_loading/07_saving_and_loading.ipynb).
 
 # %%
 import copy
@@ -18,13 +18,14 @@ import pickle
 import tempfile
 import zipfile
 from collections import OrderedDict
-from unittest import mock
 
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
+
 _ = torch.manual_seed(0)
+torch.set_num_threads(1)      # tiny models: one CPU thread is as fast, and steadier on a busy CPU
 plt.rcParams.update({"figure.dpi": 100, "font.size": 10})
 
 # %% [markdown]
@@ -595,6 +596,8 @@ print(seen)
 # this demonstration, not something to do in real code).
 
 # %%
+from unittest import mock
+
 with mock.patch("torch.serialization.location_tag", lambda storage: "cuda:0"):
     torch.save(model.state_dict(), device_file)
 seen = []
@@ -703,4 +706,4 @@ print(os.path.exists(folder))
 # - Strip `module.` (DataParallel) or `_orig_mod.` (torch.compile) only at the start of keys;
 #   use `map_location` to load across devices.
 #
-# Now practise: [Exercises 07](../exercises/07_saving_and_loading/07_saving_and_loading.ipynb).
+# Now practise: [Exercises 07](../my-work/07_saving_and_loading/07_saving_and_loading.ipynb).

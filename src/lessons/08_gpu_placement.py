@@ -10,7 +10,7 @@
 # [lesson 03](03_parameters_and_buffers.ipynb) (parameters, buffers and plain tensors) and
 # [lesson 07](07_saving_and_loading.ipynb) (`map_location`). It runs on any machine: where a GPU
 # would be needed to show a move, it uses the `meta` device, which every PyTorch install has.
-# The exercises are in [Exercises 08](../exercises/08_gpu_placement/08_gpu_placement.ipynb).
+# The exercises are in [Exercises 08](../my-work/08_gpu_placement/08_gpu_placement.ipynb).
 
 # %%
 import io
@@ -631,4 +631,4 @@ print(list(dp.module.state_dict()))
 # - `map_location` loads a checkpoint onto another device; for several GPUs use
 #   DistributedDataParallel.
 #
-# Now practise: [Exercises 08](../exercises/08_gpu_placement/08_gpu_placement.ipynb).
+# Now practise: [Exercises 08](../my-work/08_gpu_placement/08_gpu_placement.ipynb).

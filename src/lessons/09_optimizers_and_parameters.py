@@ -9,7 +9,7 @@
 # It builds on [lesson 03](03_parameters_and_buffers.ipynb) (qualified parameter names and
 # buffers) and [lesson 07](07_saving_and_loading.ipynb) (what an optimizer's state holds), and
 # trains on the spirals of [lesson 04](04_initialization.ipynb). The exercises are in
-# [Exercises 09](../exercises/09_optimizers_and_parameters/09_optimizers_and_parameters.ipynb).
+# [Exercises 09](../my-work/09_optimizers_and_parameters/09_optimizers_and_parameters.ipynb).
 
 # %%
 import copy
@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 _ = torch.manual_seed(0)
+torch.set_num_threads(1)      # tiny models: one CPU thread is as fast, and steadier on a busy CPU
 plt.rcParams.update({"figure.dpi": 100, "font.size": 10})
 
 # %% [markdown]
@@ -563,4 +564,4 @@ plt.show()
 # - Schedulers (`StepLR`, `LambdaLR`, `SequentialLR`, ...) rewrite every group's `lr` from its
 #   `initial_lr`; call `optimizer.step()` then `scheduler.step()`.
 #
-# Now practise: [Exercises 09](../exercises/09_optimizers_and_parameters/09_optimizers_and_parameters.ipynb).
+# Now practise: [Exercises 09](../my-work/09_optimizers_and_parameters/09_optimizers_and_parameters.ipynb).
