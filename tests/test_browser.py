@@ -38,13 +38,10 @@ from pathlib import Path
 
 import pytest
 
+from chromium import chromium
 from course import ROOT
 from nnmodule_course.lab import KERNEL_DISPLAY_NAME
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-                 "--disable-dev-shm-usage"]
 ARTIFACTS = ROOT / "artifacts" / "browser"
 LESSON = "01_module_construction"
 TIMEOUT_MS = 120_000
@@ -129,16 +126,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        try:
-            chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        except Exception as err:  # noqa: BLE001 - a missing browser is a failure, not a skip
-            pytest.fail(f"Chromium could not start from {CHROMIUM} (make test installs it with apt): {err}")
-        yield chromium
-        chromium.close()
+    with chromium(ARTIFACTS) as launched:
+        yield launched
 
 
 def _open(browser, lab: Lab, path: str):

@@ -22,29 +22,12 @@ from autograder.feedback import ExerciseFailure, NotAttempted
 from autograder.observation import MIME, MalformedObservation, decode, encode, plain
 from nnmodule_course.spec import LESSONS
 
-from course import ROOT, solution_cells
+from course import solution_cells
+from grading.bad import stacked_linear
 
 
-class Right(nn.Module):
-    """A correct StackedLinear."""
-
-    def __init__(self, features, depth):
-        super().__init__()
-        if depth < 1:
-            raise ValueError(depth)
-        self.layers = nn.ModuleList([nn.Linear(features, features) for _ in range(depth)])
-
-    def forward(self, x):
-        for layer in self.layers[:-1]:
-            x = torch.relu(layer(x))
-        return self.layers[-1](x)
-
-
-class ReluEverywhere(Right):
-    def forward(self, x):
-        for layer in self.layers:
-            x = torch.relu(layer(x))
-        return x
+Right = stacked_linear(right=True)
+ReluEverywhere = stacked_linear(right=False)       # relu after the last layer too
 
 
 EX = "ex02_stacked_linear"

@@ -123,7 +123,7 @@ def test_every_pinned_distribution_accepts_every_claimed_python():
 def _dry_run(*args: str) -> str:
     if not shutil.which("make"):
         pytest.fail("make is missing (the course's set-up needs it)")
-    done = subprocess.run(["make", "-n", "-B", "install", *args], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-B", "install", *args], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -7,8 +7,6 @@ import sys
 import types
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -22,7 +20,8 @@ from nnmodule_course.grading.judging import WITHHELD, answer_problem, judge_note
 from nnmodule_course.grading.results import ExerciseResult, NotebookResult, ResultStore
 from nnmodule_course.grading.sandbox import SandboxLimits, command, hidden_paths, visible_paths
 from nnmodule_course.grading.submissions import discover, student_id
-from course import ROOT
+
+from grading.bad import stacked_linear
 
 NOTEBOOKS = {"01_module_construction": ["01_module_construction"], "02_containers": ["02_containers"]}
 
@@ -133,17 +132,7 @@ def _observed(nb, answer_class, seed: int = 3):
     return nb
 
 
-class _Right(nn.Module):
-    def __init__(self, features, depth):
-        super().__init__()
-        if depth < 1:
-            raise ValueError(depth)
-        self.layers = nn.ModuleList([nn.Linear(features, features) for _ in range(depth)])
-
-    def forward(self, x):
-        for layer in self.layers[:-1]:
-            x = F.relu(layer(x))
-        return self.layers[-1](x)
+_Right = stacked_linear(right=True)
 
 
 def test_judge_notebook_replaces_the_test_cells_outputs_with_the_verdict():

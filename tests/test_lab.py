@@ -42,7 +42,7 @@ def test_command_opens_start_here_and_passes_options_through(tmp_path):
 def test_makefile_targets_run_the_same_command_line():
     for target, expected in (("lab", "-m nnmodule_course.lab --no-browser"),
                              ("instructor", "-m nnmodule_course.lab --instructor --no-browser")):
-        done = subprocess.run(["make", "-n", target, "ARGS=--no-browser"], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(["make", "--no-print-directory", "-n", target, "ARGS=--no-browser"], cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[-1].endswith(expected), done.stdout
 

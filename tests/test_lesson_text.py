@@ -93,3 +93,24 @@ def test_no_words_a_learner_cannot_place(path):
         read = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("# %% tags=")]
     found = [line.strip() for line in read if WORDS.search(line)]
     assert not found, f"{path.relative_to(ROOT)}: {found[:3]}"
+
+
+def _function(source: str, name: str) -> str | None:
+    """The source of top-level function ``name`` in ``source`` (a lesson's percent-format file)."""
+    lines = source.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"def {name}(")), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#"))),
+               len(lines))
+    return "\n".join(lines[start:end]).rstrip()
+
+
+def test_the_running_example_is_the_same_data_everywhere():
+    """Lessons stay self-contained, so each that trains on the spirals defines them again, verbatim:
+    the same function, the same data in every lesson (lesson 04 introduces it)."""
+    found = {path.stem: _function(path.read_text(encoding="utf-8"), "make_spirals")
+             for path in sorted((ROOT / "src" / "lessons").glob("*.py"))}
+    defined = {stem: code for stem, code in found.items() if code}
+    assert "04_initialization" in defined and len(defined) >= 3, sorted(defined)
+    assert len(set(defined.values())) == 1, {stem: code.splitlines()[1] for stem, code in defined.items()}

@@ -18,7 +18,7 @@ import pytest
 
 from course import ROOT
 from sitecheck import build_site, load_site_module
-from test_browser import CHROMIUM, CHROMIUM_ARGS
+from chromium import chromium
 
 ARTIFACTS = ROOT / "artifacts" / "site"
 TIMEOUT_MS = 60_000
@@ -62,16 +62,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        try:
-            chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        except Exception as err:  # noqa: BLE001 - a missing browser is a failure, not a skip
-            pytest.fail(f"Chromium could not start from {CHROMIUM} (make test installs it with apt): {err}")
-        yield chromium
-        chromium.close()
+    with chromium(ARTIFACTS) as launched:
+        yield launched
 
 
 @contextlib.contextmanager

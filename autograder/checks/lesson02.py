@@ -15,18 +15,7 @@ from torch import nn
 from ..feedback import Exercise, seeded
 from . import common
 from .harness import Case, ExerciseCheck, register
-from .observe import call, container_kind, inputs, linear_facts, module_facts, move
-
-
-def _construct(cls: type, args: tuple, names: tuple[str, ...], keywords: bool) -> tuple[Any, dict]:
-    """``cls(*args)``, or ``cls(**dict(zip(names, args)))`` when ``keywords``: constructors are part of
-    the contract in their written order, so cases call them both ways."""
-    return call(cls, **dict(zip(names, args))) if keywords else call(cls, *args)
-
-
-def _shown(cls_name: str, args: tuple, names: tuple[str, ...], keywords: bool) -> str:
-    inner = ", ".join(f"{n}={a!r}" for n, a in zip(names, args)) if keywords else ", ".join(map(repr, args))
-    return f"{cls_name}({inner})"
+from .observe import call, construct, container_kind, inputs, linear_facts, module_facts, move
 
 
 def _registered(net: nn.Module, name: str) -> dict:
@@ -71,7 +60,7 @@ def _stack_hidden(rng: random.Random) -> list[Stack]:
 def observe_stack(case: Stack, device: torch.device, StackedLinear: type) -> dict:
     obs: dict[str, Any] = {}
     with seeded(case.seed):
-        net, obs["build"] = _construct(StackedLinear, (case.features, case.depth), ("features", "depth"),
+        net, obs["build"] = construct(StackedLinear, (case.features, case.depth), ("features", "depth"),
                                        case.keywords)
     if net is None:
         return obs
@@ -89,7 +78,7 @@ def observe_stack(case: Stack, device: torch.device, StackedLinear: type) -> dic
 
 
 def judge_stack(case: Stack, obs: dict, ex: Exercise) -> None:
-    shown = _shown("StackedLinear", (case.features, case.depth), ("features", "depth"), case.keywords)
+    shown = common.shown("StackedLinear", (case.features, case.depth), ("features", "depth"), case.keywords)
     common.built(ex, obs["build"], shown)
     facts = obs["facts"]
     common.module(ex, facts, "StackedLinear")
@@ -164,7 +153,7 @@ def _heads_hidden(rng: random.Random) -> list[Heads]:
 def observe_heads(case: Heads, device: torch.device, HeadSelector: type) -> dict:
     obs: dict[str, Any] = {}
     with seeded(case.seed):
-        net, obs["build"] = _construct(HeadSelector, (case.in_features, dict(case.out_sizes)),
+        net, obs["build"] = construct(HeadSelector, (case.in_features, dict(case.out_sizes)),
                                        ("in_features", "out_sizes"), case.keywords)
     if net is None:
         return obs
@@ -185,7 +174,7 @@ def observe_heads(case: Heads, device: torch.device, HeadSelector: type) -> dict
 
 def judge_heads(case: Heads, obs: dict, ex: Exercise) -> None:
     sizes = dict(case.out_sizes)
-    shown = _shown("HeadSelector", (case.in_features, sizes), ("in_features", "out_sizes"), case.keywords)
+    shown = common.shown("HeadSelector", (case.in_features, sizes), ("in_features", "out_sizes"), case.keywords)
     common.built(ex, obs["build"], shown)
     facts = obs["facts"]
     common.module(ex, facts, "HeadSelector")
@@ -257,7 +246,7 @@ def observe_chain(case: Chain, device: torch.device, ChainedMatmul: type) -> dic
     obs: dict[str, Any] = {}
     sizes = list(case.sizes) if case.as_list else tuple(case.sizes)
     with seeded(case.seed):
-        net, obs["build"] = _construct(ChainedMatmul, (sizes,), ("sizes",), case.keywords)
+        net, obs["build"] = construct(ChainedMatmul, (sizes,), ("sizes",), case.keywords)
     if net is None:
         return obs
     obs["facts"] = module_facts(net)
@@ -296,7 +285,7 @@ def _standard_normal(ex: Exercise, record: dict) -> None:
 
 def judge_chain(case: Chain, obs: dict, ex: Exercise) -> None:
     sizes = list(case.sizes) if case.as_list else tuple(case.sizes)
-    common.built(ex, obs["build"], _shown("ChainedMatmul", (sizes,), ("sizes",), case.keywords))
+    common.built(ex, obs["build"], common.shown("ChainedMatmul", (sizes,), ("sizes",), case.keywords))
     facts = obs["facts"]
     common.module(ex, facts, "ChainedMatmul")
     _container(ex, facts, obs["weights"], "weights", "ParameterList", "ChainedMatmul",

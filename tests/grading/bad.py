@@ -59,6 +59,17 @@ class StackedLinear(nn.Module):
 '''
 
 
+def stacked_linear(right: bool = True) -> type:
+    """The class a submission's answer cell defines: the right StackedLinear, or the wrong one."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    namespace = {"torch": torch, "nn": nn, "F": F}
+    exec((GOOD if right else WRONG).format(body=_indent("")), namespace)  # noqa: S102 - our own source
+    return namespace["StackedLinear"]
+
+
 def _indent(body: str) -> str:
     return "\n".join("        " + line for line in body.splitlines()) if body else "        pass"
 
