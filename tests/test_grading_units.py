@@ -3,6 +3,7 @@ reports, the command line."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import types
 
@@ -175,7 +176,8 @@ def test_the_sandbox_shows_only_python_and_the_kernel_package(tmp_path):
                  "--die-with-parent", "--new-session"):
         assert flag in argv
     assert f"--ro-bind {package} {package}" in text
-    assert "--size 1048576 --tmpfs /scratch" in text and "--size 524288 --tmpfs /dev/shm" in text
+    assert "--size 1048576 --tmpfs /tmp" in text and "--size 524288 --tmpfs /dev/shm" in text
+    assert text.index("--tmpfs /tmp") < text.index(f"--ro-bind {package}"), "bound folders under /tmp stay visible"
     assert "--bind " not in text.replace("--ro-bind", "").replace("--dev-bind", "")    # nothing writable is bound
     assert str(tmp_path / "course") not in text
     assert set(hidden_paths(visible_paths(package), hide)) == set()     # not inside anything bound
@@ -234,3 +236,41 @@ def test_a_command_is_one_registration_line(monkeypatch, capsys):
 def test_grade_refuses_a_missing_folder(tmp_path, capsys):
     assert cli.main(["grade", str(tmp_path / "nope")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_grade_refuses_to_run_student_code_without_a_sandbox(tmp_path):
+    """Where no sandbox can be made (here: no bubblewrap on PATH) the grader says why and grades nothing."""
+    import os
+    import subprocess
+
+    (tmp_path / "submitted" / "ann" / "02_containers").mkdir(parents=True)
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "python").symlink_to(sys.executable)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", "submitted", "--out", "out", "--no-progress"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PATH": str(bare)})
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "refusing to run student code without a sandbox" in done.stderr and "bubblewrap" in done.stderr
+    assert not (tmp_path / "out" / "gradebook.db").exists()
+
+
+def test_a_sandbox_shows_bound_folders_that_live_under_tmp(tmp_path):
+    """The sandbox's own /tmp is a fresh tmpfs, yet a course (or virtual environment) that lives under
+    the host's /tmp stays visible, read-only, at its path; the rest of the host's /tmp does not."""
+    from nnmodule_course.grading.sandbox import Sandbox
+
+    package = tmp_path / "course" / "autograder"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("# the kernel side\n")
+    (tmp_path / "course" / "solutions").mkdir()
+    sandbox = Sandbox(package, [], SandboxLimits(scratch=1 << 20, shm=1 << 20))
+    sandbox.start()
+    try:
+        assert sandbox.alive()
+        assert open(sandbox.path(str(package / "__init__.py"))).read() == "# the kernel side\n"
+        assert not os.path.exists(sandbox.path(str(tmp_path / "course" / "solutions")))
+        assert os.path.isdir(sandbox.path("/tmp/.kernel"))
+    finally:
+        sandbox.stop()
+    assert not sandbox.alive()

@@ -130,14 +130,16 @@ class SandboxProvisioner(KernelProvisionerBase):
         """Ask the warm server for a fork in the sandbox; returns the grader's connection info."""
         where = SCRATCH if self.sandboxed else self._workdir
         kernel_dir = KERNEL_DIR if self.sandboxed else os.path.join(self._workdir, ".kernel")
-        env = {**self.kernel_env, "HOME": where, "TMPDIR": f"{where}/tmp" if self.sandboxed else where}
+        env = {**self.kernel_env, "HOME": where, "TMPDIR": where}
         request = {"sandbox": self.sandbox.pid if self.sandbox else None, "cwd": where, "env": env,
                    "connection": self._inside(), "connection_file": f"{kernel_dir}/connection.json",
                    "log": f"{kernel_dir}/kernel.log", "limits": dict(self.limits), "threads": self.threads}
         loop = asyncio.get_running_loop()
         self._conn, first = await loop.run_in_executor(None, self._request, request)
         if "error" in first or "pid" not in first:
-            raise RuntimeError(f"the kernel could not be placed in its sandbox: {first.get('error', first)}")
+            said = self.sandbox.failure() if self.sandbox else ""
+            raise RuntimeError(f"the kernel could not be placed in its sandbox: {first.get('error', first)}"
+                               + (f" (bubblewrap: {said})" if said else ""))
         self.pid = int(first["pid"])
         return self.connection_info
 

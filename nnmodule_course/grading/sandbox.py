@@ -10,8 +10,8 @@ yet live in a sandbox that bubblewrap built. What a kernel sees:
   in use), the system libraries under ``/usr`` it links against, and the kernel-side course
   package ``autograder``; the instructor side (``nnmodule_course``) is hidden even where it
   lies inside a bound folder;
-- read-write: its scratch folder ``/scratch`` (a size-limited tmpfs, also its HOME and, as
-  ``/tmp``, its temporary folder) and a private, size-limited ``/dev/shm``;
+- read-write: its scratch folder ``/tmp`` (a size-limited tmpfs, also its HOME and working
+  folder) and a private, size-limited ``/dev/shm``;
 - its own ``/proc`` (its own processes only), a minimal ``/dev``, a minimal ``/etc``;
 - GPUs (``/dev/nvidia*``) when ``gpu=True``.
 
@@ -20,7 +20,7 @@ files, not the grader's or another kernel's processes, no network. When the sand
 placeholder dies (the grader stops it, or the grader itself dies: ``--die-with-parent``), the
 kernel and everything it started go with the PID namespace.
 
-The grader reaches the kernel's Unix sockets, which live in the sandbox's ``/scratch``, through
+The grader reaches the kernel's Unix sockets, which live in the sandbox's ``/tmp``, through
 ``/proc/<pid>/root`` of the placeholder.
 """
 from __future__ import annotations
@@ -35,12 +35,16 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-SCRATCH = "/scratch"
+SCRATCH = "/tmp"           # mounted first, so that bound folders that live under the host's /tmp stay visible
 KERNEL_DIR = f"{SCRATCH}/.kernel"        # connection file and sockets, inside the sandbox
 UID = GID = 1000                          # who a kernel is inside its sandbox ("student")
 MIB = 1 << 20
 
-PASSWD = "student:x:1000:1000:student:/scratch:/bin/sh\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n"
+#: What runs in a sandbox until its kernel joins it. bubblewrap starts it once every mount is in
+#: place, so its "ready" line tells the grader that the sandbox is complete.
+PLACEHOLDER = ("/bin/sh", "-c", "echo ready && exec sleep infinity")
+
+PASSWD = "student:x:1000:1000:student:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n"
 GROUP = "student:x:1000:\nnobody:x:65534:\n"
 HOSTS = "127.0.0.1 localhost\n::1 localhost\n"
 
@@ -98,7 +102,8 @@ def command(kernel_package: Path, hide: list[Path], limits: SandboxLimits, info_
     """The ``bwrap`` command line of one sandbox (``data_fds``: /etc file -> fd holding its text)."""
     argv = [bwrap(), "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
             "--unshare-cgroup-try", "--uid", str(UID), "--gid", str(GID), "--hostname", "grading",
-            "--die-with-parent", "--new-session", "--info-fd", str(info_fd)]
+            "--die-with-parent", "--new-session", "--info-fd", str(info_fd),
+            "--size", str(limits.scratch), "--tmpfs", SCRATCH, "--dir", KERNEL_DIR]
     usr = Path("/usr")
     argv += ["--ro-bind", str(usr), str(usr)]
     for link in ("bin", "lib", "lib64", "lib32", "sbin"):
@@ -112,10 +117,7 @@ def command(kernel_package: Path, hide: list[Path], limits: SandboxLimits, info_
         argv += ["--ro-bind", str(path), str(path)]
     for path in hidden_paths(bound + [usr], hide):
         argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(limits.shm), "--tmpfs", "/dev/shm",
-             "--size", str(limits.scratch), "--tmpfs", SCRATCH,
-             "--dir", f"{SCRATCH}/tmp", "--dir", KERNEL_DIR, "--symlink", f"{SCRATCH}/tmp", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.shm), "--tmpfs", "/dev/shm"]
     for name, fd in data_fds.items():
         argv += ["--ro-bind-data", str(fd), f"/etc/{name}"]
     if gpu:
@@ -123,7 +125,7 @@ def command(kernel_package: Path, hide: list[Path], limits: SandboxLimits, info_
             argv += ["--dev-bind-try", str(device), str(device)]
         argv += ["--ro-bind-try", "/proc/driver/nvidia", "/proc/driver/nvidia",
                  "--ro-bind-try", "/sys", "/sys"]
-    argv += ["--chdir", SCRATCH, "--", "/usr/bin/sleep", "infinity"]
+    argv += ["--chdir", SCRATCH, "--", *PLACEHOLDER]
     return argv
 
 
@@ -150,15 +152,18 @@ class Sandbox:
                 data[name] = read
             argv = command(self.kernel_package, self.hide, self.limits, info_w, data, self.gpu)
             self.process = subprocess.Popen(argv, pass_fds=(info_w, *data.values()), stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         finally:
             os.close(info_w)
             for fd in data.values():
                 os.close(fd)
         with os.fdopen(info_r, "rb") as info:
-            raw = info.read()          # bwrap closes it once the sandbox is set up (or failed)
+            raw = info.read()          # written (and closed) as soon as the sandbox's first process exists
+        ready = self.process.stdout.readline() if self.process.stdout else b""   # every mount is in place
         try:
             self.pid = int(json.loads(raw)["child-pid"])
+            if ready.strip() != b"ready":
+                raise ValueError("not ready")
         except (ValueError, KeyError, TypeError):
             error = self.process.stderr.read().decode(errors="replace").strip() if self.process.stderr else ""
             self.stop()
@@ -173,6 +178,12 @@ class Sandbox:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def failure(self) -> str:
+        """What bubblewrap said when the sandbox died during its set-up ("" while it runs)."""
+        if self.process is None or self.alive() or self.process.stderr is None:
+            return ""
+        return self.process.stderr.read().decode(errors="replace").strip()
+
     def stop(self) -> None:
         """Kill the sandbox: its PID namespace ends, and with it every process a kernel started."""
         if self.process is None:
@@ -185,8 +196,9 @@ class Sandbox:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        if self.process.stderr:
-            self.process.stderr.close()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream:
+                stream.close()
         self.process = None
 
 

@@ -65,8 +65,15 @@ def join(pid: int) -> None:
     """
     mine = {kind: os.stat(f"/proc/self/ns/{kind}").st_ino for kind in NAMESPACES
             if os.path.exists(f"/proc/self/ns/{kind}")}     # read now: /proc changes with the mount namespace
-    fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in NAMESPACES
-           if os.path.exists(f"/proc/{pid}/ns/{kind}")}
+    try:
+        fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY) for kind in NAMESPACES
+               if os.path.exists(f"/proc/{pid}/ns/{kind}")}
+    except OSError as err:
+        raise SandboxJoinError(f"the sandbox is gone ({err})") from None
+    if "mnt" not in fds or "user" not in fds:
+        for fd in fds.values():
+            os.close(fd)
+        raise SandboxJoinError("the sandbox is gone (bubblewrap could not finish setting it up)")
     try:
         owner = fcntl.ioctl(fds["mnt"], NS_GET_USERNS)
         try:

@@ -296,7 +296,7 @@ for _path in _find(["02_containers.ipynb"]) + ["/work/main/solutions/02_containe
 READ_CLASSMATE = FIND_FILES + '''
 import json
 for _path in _find([".ipynb", "gradebook"]):
-    if "/scratch" in _path:
+    if _path.startswith("/tmp/.kernel"):
         continue
     try:
         _nb = json.load(open(_path))
@@ -358,7 +358,7 @@ if os.fork() == 0:
     if os.fork() == 0:
         os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)", "nnm-attack-marker"])
     os._exit(0)
-for _folder in ("/tmp", os.path.expanduser("~"), "/dev/shm", "/scratch"):
+for _folder in ("/tmp", os.path.expanduser("~"), "/dev/shm"):
     try:
         with open(os.path.join(_folder, "nnm-attack-marker.bin"), "wb") as _f:
             _f.write(b"x" * 4096)
