@@ -35,6 +35,7 @@ GIB = 1 << 30
 #: Modules a kernel imports while it starts, or that every notebook of the course imports:
 #: loading them once in the warm server is what makes a kernel cheap. Missing ones are skipped.
 PRELOAD = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "collections",
+           "torch._dynamo",       # imported by the first optimizer a notebook builds: ~1 s, paid once here
            "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.comm",
            "IPython.core.completerlib", "IPython.core.oinspect", "IPython.display",
            "tornado.platform.asyncio", "autograder.checks")
